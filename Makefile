@@ -1,0 +1,40 @@
+# make demo: set up, bring the sandbox fleet up and run the main job on it.
+# make test: the whole test suite (what .ci/run runs).
+SHELL := /bin/bash
+VENV ?= .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_HOME := $(CURDIR)/.tmp/ansible-home
+export ANSIBLE_REMOTE_TMP := $(CURDIR)/.tmp/ansible-remote
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.tmp/ansible-local
+export ANSIBLE_NOCOWS := 1
+
+.PHONY: venv demo test sandbox-up sandbox-down fleet-info build bench clean
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/bootstrap
+	scripts/bootstrap $(VENV)
+
+demo: venv sandbox-up fleet-info
+
+sandbox-up: venv
+	ansible-playbook playbooks/sandbox_up.yml
+
+sandbox-down: venv
+	ansible-playbook playbooks/sandbox_down.yml
+
+fleet-info: venv
+	ansible-playbook playbooks/fleet_info.yml
+
+test: venv
+	$(VENV)/bin/python -m pytest
+
+build: venv
+	ansible-galaxy collection build --force --output-path .tmp/dist
+
+bench: venv
+	$(VENV)/bin/python benchmarks/bench_startup_config.py
+	$(VENV)/bin/python benchmarks/bench_sandbox.py
+
+clean: sandbox-down
+	rm -rf .sandbox .tmp
