@@ -60,16 +60,11 @@ AGENT_GROUPS_SCHEMA = {
         "agent_groups": {
             "type": "object",
             "additionalProperties": {
-                "anyOf": [
-                    {"type": "null"},
-                    {
-                        "type": "object",
-                        "additionalProperties": {
-                            "if": {"type": "object", "required": ["script_path"]},
-                            "then": {"$ref": "#/$defs/agent"},
-                        },
-                    },
-                ]
+                "type": ["object", "null"],
+                "additionalProperties": {
+                    "if": {"type": "object", "required": ["script_path"]},
+                    "then": {"$ref": "#/$defs/agent"},
+                },
             },
         }
     },

@@ -12,7 +12,7 @@ Two layouts exist in the real files (see ``_schemas``):
 
 An *agent* is a mapping that has ``script_path``. Anything else met where agents are
 expected (null groups, ``docker_groups``, ``{description, agents}`` groups, ``group_config``)
-is skipped and listed under ``skipped``.
+is skipped and listed under ``skipped_entries``.
 
 The YAML is loaded the way the fleet's own launcher loads it (PyYAML's safe loader), so a
 duplicate key silently keeps its last value; every duplicate is reported as a finding with
@@ -426,7 +426,7 @@ def parse_startup_config(text, filename="<string>", variables=None, validate=Tru
     :param validate: also validate against the layout's JSON Schema.
     :returns: dict with ``schema`` (``agent_groups``/``services_list``), ``agents`` (file
         order, last definition of a name kept), ``order`` (dependencies first),
-        ``findings``, ``skipped`` (``{path, reason, line}``), ``schema_errors``.
+        ``findings``, ``skipped_entries`` (``{path, reason, line}``), ``schema_errors``.
     :raises StartupConfigError: malformed YAML, a document that is not a mapping, or no
         agents layout at all.
     """
@@ -480,7 +480,7 @@ def parse_startup_config(text, filename="<string>", variables=None, validate=Tru
         "agents": agent_list,
         "order": dependency_order(agent_list),
         "findings": findings,
-        "skipped": skipped,
+        "skipped_entries": skipped,
         "schema_errors": errors,
     }
 

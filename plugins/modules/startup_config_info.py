@@ -15,7 +15,8 @@ description:
     C(agent_groups: {group: {AgentName: {...}}}) or PC2's list C(pc2_services: [{name: ...}]).
   - An agent is a mapping that has C(script_path). Entries that are not agents (null groups,
     C(docker_groups), C({description, agents}) groups nested under C(agent_groups),
-    C(group_config)) are skipped and listed under RV(skipped).
+    C(group_config)) are skipped and listed under RV(skipped_entries) (not C(skipped),
+    which Ansible reserves for skipped tasks).
   - Ports may be written as integers, quoted integers, C(${PORT_OFFSET}+7150) or
     C(${VAR:-default}); they are resolved with O(variables) and the raw text is kept beside
     the resolved integer. An unresolvable port is a finding, not a failure.
@@ -182,7 +183,7 @@ findings:
       description: The port number, for port findings.
       type: int
       returned: for port findings
-skipped:
+skipped_entries:
   description: Entries where agents were expected that are not agents.
   returned: always
   type: list
