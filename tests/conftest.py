@@ -7,12 +7,11 @@ ANSIBLE_HOME, ANSIBLE_LOCAL_TEMP and ANSIBLE_REMOTE_TMP point there for every su
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 COLLECTIONS = REPO / ".collections"
@@ -58,11 +57,12 @@ def run_playbook(playbook, *args, env=None, check=False, timeout=600):
     proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(env), capture_output=True, text=True,
                           timeout=timeout, check=False)
     if check and proc.returncode != 0:
-        raise AssertionError("%s failed (rc=%d):\n%s\n%s" % (playbook, proc.returncode, proc.stdout[-6000:],
-                                                          proc.stderr[-3000:]))
+        raise AssertionError("%s failed (rc=%d):\n%s\n%s" % (
+            playbook, proc.returncode, proc.stdout[-6000:], proc.stderr[-3000:]))
     return proc
 
 
-@pytest.fixture(scope="session")
-def fixtures_dir():
-    return FIXTURES
+def fixture_text(name):
+    """Text of a real startup_config.yaml (stored gzip-compressed, see its README)."""
+    with gzip.open(FIXTURES / (name + ".gz"), "rt", encoding="utf-8") as handle:
+        return handle.read()

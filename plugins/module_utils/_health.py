@@ -27,7 +27,8 @@ import json
 import math
 import time
 import urllib.error
-import urllib.request
+
+from ansible.module_utils.urls import open_url
 
 try:
     import zmq
@@ -137,7 +138,7 @@ def probe_http(host, port, timeout, path="/health", clock=time.monotonic):
     url = "http://%s:%d%s" % (host, port, path)
     start = clock()
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # nosec B310 - http only
+        with open_url(url, method="GET", timeout=timeout, validate_certs=False) as response:
             raw = response.read()
     except urllib.error.HTTPError as exc:
         raw = exc.read()
@@ -188,7 +189,7 @@ class HealthChecker:
         """
         start = self.clock()
         deadline = start + wait_timeout
-        state = [{"attempts": 0, "latencies": [], "last": None, "done": False} for _ in targets]
+        state = [{"attempts": 0, "latencies": [], "last": None, "done": False} for _target in targets]
         delay = backoff[0]
         while True:
             pending = [i for i, s in enumerate(state) if not s["done"]]
@@ -204,7 +205,7 @@ class HealthChecker:
             self.sleep(delay)
             delay = min(delay * 2, backoff[1])
         waited = round(self.clock() - start, 3)
-        for _extra in range(max(0, samples - 1)):
+        for _sample in range(max(0, samples - 1)):
             healthy_idx = [i for i, s in enumerate(state) if s["done"]]
             if not healthy_idx:
                 break

@@ -160,8 +160,8 @@ class SupervisorClient:
             if not pending:
                 return infos
             if failed or clock() >= deadline:
-                raise SupervisorError(self.describe_not_running(failed or pending, timed_out=not failed,
-                                                                 timeout=timeout))
+                message = self.describe_not_running(failed or pending, timed_out=not failed, timeout=timeout)
+                raise SupervisorError(message)
             sleep(interval)
 
     def describe_not_running(self, infos, timed_out=False, timeout=None):

@@ -10,7 +10,8 @@ module: agent_health_info
 short_description: Probe BaseAgent health over ZMQ or HTTP
 version_added: 0.1.0
 description:
-  - Probes an agent the BaseAgent way - a ZMQ REQ to O(health_check_port) sending
+  - >-
+    Probes an agent the BaseAgent way - a ZMQ REQ to O(health_check_port) sending
     C({"action": "health_check"}), or an HTTP C(GET /health) on O(health_check_port) + 1 - and
     reads the C(status) of the JSON reply. HTTP answers 200 even when degraded, so C(status)
     decides, never the HTTP code.
@@ -21,7 +22,7 @@ description:
     whole machine is checked in one task.
   - Never fails because an agent is unhealthy; test RV(healthy) in the play.
 author:
-  - aisystem.fleet contributors
+  - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

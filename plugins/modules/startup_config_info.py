@@ -10,7 +10,8 @@ module: startup_config_info
 short_description: Read a fleet machine's startup_config.yaml into one agent shape
 version_added: 0.1.0
 description:
-  - Reads the C(startup_config.yaml) of one machine of the fleet and returns every agent in
+  - >-
+    Reads the C(startup_config.yaml) of one machine of the fleet and returns every agent in
     one normalized shape, whichever of the two layouts the file uses - MainPC's nested
     C(agent_groups: {group: {AgentName: {...}}}) or PC2's list C(pc2_services: [{name: ...}]).
   - An agent is a mapping that has C(script_path). Entries that are not agents (null groups,
@@ -28,7 +29,7 @@ description:
   - Fails, naming the file, line and column, only when the file is not YAML, cannot be read,
     or holds no agents layout at all.
 author:
-  - aisystem.fleet contributors
+  - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -48,7 +49,7 @@ options:
     required: true
   variables:
     description:
-      - Values for C(${NAME}) in port expressions, for example C({PORT_OFFSET: 20000}).
+      - 'Values for C(${NAME}) in port expressions, for example C({PORT_OFFSET: 20000}).'
       - C(PORT_OFFSET) defaults to C(0). A variable that is neither given nor has a
         C(:-default) in the file makes that port unresolvable (a finding).
       - The process environment is not read, so that a result does not depend on where the

@@ -16,7 +16,7 @@ description:
     RUNNING once a process has stayed up for its C(startsecs)), and fails early, with the
     state, C(spawnerr) and the tail of the stderr log, when one ends FATAL or EXITED.
 author:
-  - aisystem.fleet contributors
+  - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

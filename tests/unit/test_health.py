@@ -172,7 +172,7 @@ def scripted(statuses):
     def prober(targets, timeout):
         status = next(calls)
         return [_health._result({"status": status} if status else None, 0.001 if status else None,
-                                None if status else "no reply") for _ in targets]
+                                None if status else "no reply") for _target in targets]
 
     return prober
 

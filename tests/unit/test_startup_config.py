@@ -8,11 +8,11 @@ import textwrap
 import pytest
 
 from ansible_collections.aisystem.fleet.plugins.module_utils import _startup_config as sc
-from conftest import FIXTURES
+from conftest import fixture_text
 
 
 def parse_fixture(name, **variables):
-    return sc.read_startup_config(str(FIXTURES / name), variables=variables)
+    return sc.parse_startup_config(fixture_text(name), name, variables=variables)
 
 
 def parse(text, **kwargs):

@@ -166,9 +166,8 @@ def main(argv=None):
         sockets[sock] = is_health
         poller.register(sock, zmq.POLLIN)
     server = None if args.no_http else _http_server(agent, args.health_check_port + 1)
-    print("%s: serving on %d, health %d%s" % (name, args.port, args.health_check_port,
-                                            "" if args.no_http else ", http %d" % (args.health_check_port + 1)),
-          flush=True)
+    http = "" if args.no_http else ", http %d" % (args.health_check_port + 1)
+    print("%s: serving on %d, health %d%s" % (name, args.port, args.health_check_port, http), flush=True)
     try:
         while True:
             for sock, _event in poller.poll():
