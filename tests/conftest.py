@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,10 @@ def fixture_text(name):
     """Text of a real startup_config.yaml (stored gzip-compressed, see its README)."""
     with gzip.open(FIXTURES / (name + ".gz"), "rt", encoding="utf-8") as handle:
         return handle.read()
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,12 +11,7 @@ import pytest
 import zmq
 
 from ansible_collections.aisystem.fleet.plugins.module_utils import _health
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from conftest import free_port
 
 
 class RepServer:
