@@ -26,7 +26,9 @@ sandbox-down: venv
 fleet-info: venv
 	ansible-playbook playbooks/fleet_info.yml
 
+# The tests use the real files' ports, as the demo does: a demo sandbox is brought down first.
 test: venv
+	@ansible-playbook playbooks/sandbox_down.yml >/dev/null 2>&1 || true
 	$(VENV)/bin/python -m pytest
 
 build: venv
