@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """How long the sandbox fleet takes to come up (target: under 20 s) and to go down.
 
 Builds it in a fresh temporary directory with playbooks/sandbox_up.yml (77 agents from the
@@ -17,8 +16,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "functional"))
 
-import conftest  # noqa: E402,F401  (links the collection, puts it on sys.path)
+from conftest import REPO as _CHECKOUT  # noqa: E402  (importing it links the collection onto sys.path)
 from sandbox import Sandbox  # noqa: E402
+
+assert _CHECKOUT == REPO
 
 TARGET_S = 20.0
 

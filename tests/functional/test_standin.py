@@ -68,4 +68,4 @@ def test_sigterm_stops_it_cleanly(standin):
     proc, health = standin("{}")
     assert _health.HealthChecker().check("127.0.0.1", health, wait_timeout=30)["healthy"]
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=5) == 0
+    assert proc.wait(timeout=5) == 0, proc.stderr.read()

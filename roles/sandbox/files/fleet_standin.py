@@ -25,7 +25,8 @@ from ``config.sandbox_fault`` (read at start) and from the JSON file ``$FLEET_FA
 * ``latency_ms``: sleep this long before each reply;
 * ``grow_memory_mb``: keep this many more MiB on every health request.
 
-SIGTERM or SIGINT stops it at once (the signal interrupts the poll), exit code 0.
+SIGTERM or SIGINT stops it at once, exit code 0: the signal's wakeup fd is polled beside the
+ZMQ sockets, so the poll returns whichever thread (zmq's I/O threads included) got the signal.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -46,12 +48,6 @@ from fleet_startup_config import read_startup_config
 BIND_HOST = "127.0.0.1"
 
 
-class Stop(Exception):
-    """Raised by the SIGTERM/SIGINT handler to leave the request loop at once."""
-
-
-def _raise_stop(_signum, _frame):
-    raise Stop()
 
 
 class StandIn:
@@ -154,8 +150,13 @@ def main(argv=None):
         print("%s: fault exit_at_start" % name, file=sys.stderr)
         return 1 if exit_code is True else int(exit_code)
 
+    stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _raise_stop)
+        signal.signal(signum, lambda *_: stopping.set())
+    wake_read, wake_write = socket.socketpair()
+    for end in (wake_read, wake_write):
+        end.setblocking(False)
+    signal.set_wakeup_fd(wake_write.fileno(), warn_on_full_buffer=False)
     context = zmq.Context()
     sockets = {}
     poller = zmq.Poller()
@@ -165,16 +166,18 @@ def main(argv=None):
         sock.bind("tcp://%s:%d" % (BIND_HOST, port))
         sockets[sock] = is_health
         poller.register(sock, zmq.POLLIN)
+    poller.register(wake_read, zmq.POLLIN)
     server = None if args.no_http else _http_server(agent, args.health_check_port + 1)
     http = "" if args.no_http else ", http %d" % (args.health_check_port + 1)
     print("%s: serving on %d, health %d%s" % (name, args.port, args.health_check_port, http), flush=True)
     try:
-        while True:
-            for sock, _event in poller.poll():
+        while not stopping.is_set():
+            for sock, _event in poller.poll(1000):
+                if sock in (wake_read, wake_read.fileno()):  # pyzmq gives plain sockets back as fds
+                    wake_read.recv(64)
+                    continue
                 raw = sock.recv()
                 sock.send(json.dumps(agent.answer(raw, sockets[sock])).encode())
-    except Stop:
-        pass
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if server is not None:
