@@ -48,8 +48,6 @@ from fleet_startup_config import read_startup_config
 BIND_HOST = "127.0.0.1"
 
 
-
-
 class StandIn:
     """State and replies of one stand-in agent."""
 
