@@ -205,7 +205,8 @@ def _candidates(data, root):
             for name, value in members.items():
                 name_node = _child(group_node, name)[0]
                 if _is_agent(value):
-                    yield "agent", (str(name), group, "%s.%s" % (gpath, name), value, _line(name_node))
+                    yield "agent", (str(name), group, "%s.%s" % (gpath, name), value, _line(name_node),
+                                    ("agent_groups", group, name), _child(group_node, name)[1])
                 else:
                     yield "skip", {"path": "%s.%s" % (gpath, name), "line": _line(name_node),
                                    "reason": "not an agent (no script_path)"}
@@ -221,7 +222,16 @@ def _candidates(data, root):
             elif not item.get("name"):
                 yield "skip", {"path": ipath, "reason": "agent entry without a name", "line": _line(item_node)}
             else:
-                yield "agent", (str(item["name"]), key, ipath, item, _line(item_node))
+                yield "agent", (str(item["name"]), key, ipath, item, _line(item_node), (key, index), item_node)
+
+
+def locate_entries(data, root):
+    """Every agent entry: list of ``(name, yaml_path, keys, entry, node)`` in file order.
+
+    ``keys`` address the entry in ``data`` (``("agent_groups", group, name)`` or
+    ``(list_key, index)``); ``node`` is its MappingNode, whose marks locate it in the text.
+    """
+    return [(p[0], p[2], p[5], p[3], p[6]) for kind, p in _candidates(data, root) if kind == "agent"]
 
 
 def _normalize(name, group, path, entry, line, variables, findings):
@@ -448,7 +458,7 @@ def parse_startup_config(text, filename="<string>", variables=None, validate=Tru
         if kind == "skip":
             skipped.append(payload)
             continue
-        name, group, path, entry, line = payload
+        name, group, path, entry, line = payload[:5]
         list_layout = list_layout or not path.startswith("agent_groups.")
         if name in agents:
             findings.append(_finding(
