@@ -176,3 +176,42 @@ class SupervisorClient:
                 "; stderr tail: %s" % tail[-400:] if tail else ""))
         more = " (and %d more)" % (len(infos) - 5) if len(infos) > 5 else ""
         return "%s: %s%s" % (head, "; ".join(parts), more)
+
+
+#: States in which a program is not running and will not start by itself.
+STOPPED_STATES = frozenset(("STOPPED", "EXITED", "FATAL"))
+
+
+def ensure_state(client, name, state, timeout=60.0, check_mode=False, clock=time.monotonic, sleep=time.sleep):
+    """Bring program ``name`` to ``state`` (``started``, ``stopped`` or ``restarted``).
+
+    ``started``/``restarted`` return once the process is RUNNING (supervisord reports RUNNING
+    after it has stayed up for its ``startsecs``), polling at most ``timeout`` seconds.
+
+    :returns: ``(changed, info)`` with supervisord's process info after the change (before it,
+        in check mode).
+    :raises SupervisorError: unknown program, or a start that ends BACKOFF/FATAL/EXITED or
+        times out (the message carries the state, ``spawnerr`` and the stderr tail).
+    """
+    info = client.process(name)
+    current = info["statename"]
+    if state == "stopped":
+        if current in STOPPED_STATES:
+            return False, info
+        if not check_mode:
+            client.stop(name, True)
+            info = client.process(name)
+        return True, info
+    if state == "started" and current == RUNNING:
+        return False, info
+    if check_mode:
+        return True, info
+    if state == "restarted" and current not in STOPPED_STATES:
+        client.stop(name, True)
+    if state == "restarted" or current in STOPPED_STATES:
+        try:
+            client.start(name, False)
+        except SupervisorError as exc:
+            if "ALREADY_STARTED" not in str(exc):
+                raise
+    return True, client.wait_running([name], timeout, clock=clock, sleep=sleep)[0]
