@@ -13,8 +13,9 @@ binds, on 127.0.0.1:
   with the same JSON and HTTP 200 (also when degraded).
 
 Health JSON: ``status`` ("ok" or the fault's), ``ready``, ``name``, ``uptime`` (seconds),
-``pid``, ``port``, ``health_check_port``, ``config`` (the agent's ``config`` block, read from
-the startup_config.yaml at start, so a config change is visible from outside), ``timestamp``.
+``pid``, ``port``, ``health_check_port``, ``config`` (the agent's ``config`` block), ``entry``
+(its whole entry) - both read from the startup_config.yaml at start, so a config change is
+visible from outside - and ``timestamp``.
 
 Its own entry is read at start from ``$STARTUP_CONFIG`` by name ``$AGENT_NAME``. Fault knobs,
 from ``config.sandbox_fault`` (read at start) and from the JSON file ``$FLEET_FAULT_FILE``
@@ -43,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import zmq
 
-from fleet_startup_config import read_startup_config
+from fleet_startup_config import load_yaml, locate_entries
 
 BIND_HOST = "127.0.0.1"
 
@@ -51,11 +52,13 @@ BIND_HOST = "127.0.0.1"
 class StandIn:
     """State and replies of one stand-in agent."""
 
-    def __init__(self, name, port, health_check_port, config, fault_file):
+    def __init__(self, name, port, health_check_port, entry, fault_file):
         self.name = name
+        self.entry = entry
+        config = entry.get("config")
         self.port = port
         self.health_check_port = health_check_port
-        self.config = config
+        self.config = config if isinstance(config, dict) else {}
         self.fault_file = fault_file
         self.started = time.time()
         self.ballast = []
@@ -88,6 +91,7 @@ class StandIn:
             "port": self.port,
             "health_check_port": self.health_check_port,
             "config": self.config,
+            "entry": self.entry,
             "timestamp": time.time(),
         }
 
@@ -137,12 +141,13 @@ def main(argv=None):
     parser.add_argument("--no-http", action="store_true", help="serve no HTTP /health")
     args = parser.parse_args(argv)
     name = os.environ["AGENT_NAME"]
-    parsed = read_startup_config(os.environ["STARTUP_CONFIG"], validate=False)
-    entry = {a["name"]: a for a in parsed["agents"]}.get(name)
+    with open(os.environ["STARTUP_CONFIG"], encoding="utf-8") as handle:
+        data, root = load_yaml(handle.read(), os.environ["STARTUP_CONFIG"])
+    entry = {e[0]: e[3] for e in locate_entries(data, root)}.get(name)
     if entry is None:
         print("%s: no entry for %s in %s" % (sys.argv[0], name, os.environ["STARTUP_CONFIG"]), file=sys.stderr)
         return 2
-    agent = StandIn(name, args.port, args.health_check_port, entry["config"], os.environ.get("FLEET_FAULT_FILE"))
+    agent = StandIn(name, args.port, args.health_check_port, entry, os.environ.get("FLEET_FAULT_FILE"))
     exit_code = agent.faults().get("exit_at_start")
     if exit_code:
         print("%s: fault exit_at_start" % name, file=sys.stderr)
