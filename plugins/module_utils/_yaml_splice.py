@@ -81,9 +81,11 @@ def render_block_pair(key, value, indent):
 def render_flow(value):
     """``value`` in flow style on one line (``{a: 1}``, ``[x, y]``, ``true``, ``'quoted'``)."""
     out = io.StringIO()
-    _yaml(True).dump([value], out)
+    _yaml(True).dump({"x": value}, out)  # not a list: ruamel writes [{a: 1}] as [a: 1]
     text = out.getvalue().strip()
-    return text[1:-1]
+    if not (text.startswith("{x: ") and text.endswith("}")):
+        raise SpliceError("cannot render %r in flow style" % (value,))
+    return text[4:-1]
 
 
 # ----------------------------------------------------------------------------- positions
