@@ -160,6 +160,11 @@ def _flow_edits(text, node, patch):
                     after += 1
                 if text[after] == ",":
                     after += 1
+                elif pair is not node.value[0]:
+                    # the last item: drop the comma before it instead
+                    before = text.rindex(",", node.start_mark.index, start)
+                    edits.append((before, end, ""))
+                    continue
                 line_start, line_end = _line_start(text, start), _line_end(text, after)
                 rest = text[after:line_end].strip()
                 if not text[line_start:start].strip() and (not rest or rest.startswith("#")):
