@@ -30,6 +30,9 @@ attributes:
   diff_mode:
     support: none
   idempotent:
+    description: >-
+      O(state=present) takes no new snapshot while the latest holds the files as they are;
+      O(state=restored) and O(state=absent) change nothing the second time.
     support: full
   platform:
     platforms: posix

@@ -39,6 +39,7 @@ attributes:
   diff_mode:
     support: full
   idempotent:
+    description: A second run with the same patch finds the entry already patched and changes nothing.
     support: full
   platform:
     platforms: posix

@@ -27,6 +27,7 @@ attributes:
   diff_mode:
     support: none
   idempotent:
+    description: Whether a second run with the same arguments changes nothing.
     support: partial
     details: O(state=started) and O(state=stopped) are idempotent; O(state=restarted) restarts every time.
   platform:

@@ -99,9 +99,9 @@ def test_pc2_batch1_migrates(fleet):
     untouched = set(before) - set(BATCH1)
     assert {n: after[n] for n in untouched} == {n: before[n] for n in untouched}
     got = results(report)
-    assert [a["agent"] for a in report["agents"]] == ["MemoryOrchestratorService", "ResourceManager", "TaskScheduler",
-                                                       "UnifiedUtilsAgent", "AuthenticationAgent", "AgentTrustScorer",
-                                                       "AdvancedRouter"]  # dependency order
+    in_dependency_order = ["MemoryOrchestratorService", "ResourceManager", "TaskScheduler", "UnifiedUtilsAgent",
+                           "AuthenticationAgent", "AgentTrustScorer", "AdvancedRouter"]
+    assert [a["agent"] for a in report["agents"]] == in_dependency_order
     assert {a["result"] for a in got.values()} == {"completed"}
     assert all(a["changed_keys"] == ["observability"] and a["durations"]["restart_s"] > 0 for a in got.values())
     assert "FLEET REPORT" in proc.stdout and "batch pc2_batch1: 7 completed" in proc.stdout

@@ -15,7 +15,8 @@ import pytest
 from conftest import REPO, VENV_BIN, ansible_env
 
 pytestmark = pytest.mark.quality
-MODULES = ["agent_health_info", "sandbox_repo", "startup_config_info", "supervisor_program_info"]
+MODULES = ["agent_backup", "agent_config", "agent_health_info", "sandbox_repo", "startup_config_info",
+           "supervisor_program", "supervisor_program_info"]
 
 
 def run(cmd, cwd=REPO, env=None, timeout=1200):
