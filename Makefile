@@ -2,6 +2,7 @@
 # make test: the whole test suite (what .ci/run runs).
 SHELL := /bin/bash
 VENV ?= .venv
+BATCH ?= pc2_batch1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_HOME := $(CURDIR)/.tmp/ansible-home
@@ -9,13 +10,17 @@ export ANSIBLE_REMOTE_TMP := $(CURDIR)/.tmp/ansible-remote
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.tmp/ansible-local
 export ANSIBLE_NOCOWS := 1
 
-.PHONY: venv demo test sandbox-up sandbox-down fleet-info build bench clean
+.PHONY: venv demo test sandbox-up sandbox-down fleet-info migrate rollback build bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/bootstrap
 	scripts/bootstrap $(VENV)
 
-demo: venv sandbox-up fleet-info
+# A fresh sandbox from the real 2025-07-23 configurations, then PC2 batch 1 and its report.
+demo: venv
+	@ansible-playbook playbooks/sandbox_down.yml -e sandbox_purge=true >/dev/null 2>&1 || true
+	ansible-playbook playbooks/sandbox_up.yml
+	ansible-playbook playbooks/migrate.yml -e fleet_batch=$(BATCH)
 
 sandbox-up: venv
 	ansible-playbook playbooks/sandbox_up.yml
@@ -25,6 +30,12 @@ sandbox-down: venv
 
 fleet-info: venv
 	ansible-playbook playbooks/fleet_info.yml
+
+migrate: venv
+	ansible-playbook playbooks/migrate.yml -e fleet_batch=$(BATCH)
+
+rollback: venv
+	ansible-playbook playbooks/rollback.yml -e fleet_batch=$(BATCH)
 
 # The tests use the real files' ports, as the demo does: a demo sandbox is brought down first.
 test: venv
@@ -37,6 +48,7 @@ build: venv
 bench: venv
 	$(VENV)/bin/python benchmarks/bench_startup_config.py
 	$(VENV)/bin/python benchmarks/bench_sandbox.py
+	$(VENV)/bin/python benchmarks/bench_migration.py
 
 clean: sandbox-down
 	rm -rf .sandbox .tmp

@@ -79,6 +79,9 @@ def format_table(report):
     for agent in report["agents"]:
         if agent.get("error"):
             lines.append("%s: %s" % (agent["agent"], agent["error"]))
+    for agent in report["agents"]:
+        if agent.get("also_in_batches"):
+            lines.append("%s is listed in batch(es) %s too" % (agent["agent"], ", ".join(agent["also_in_batches"])))
     if report["not_in_config"]:
         lines.append("named by the batch but not in the configuration (left out): %s" % ", ".join(report["not_in_config"]))
     lines.append("batch %s: %s" % (report["batch"], ", ".join("%d %s" % (n, r) for r, n in report["counts"].items())))
