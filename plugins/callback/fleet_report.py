@@ -11,8 +11,8 @@ short_description: Print and save the per-agent report of a migration run
 version_added: 0.1.0
 description:
   - At the end of a run - also one that a failed agent stopped - prints one line per agent of
-    the batch (machine, result, changed keys, durations of backup and rewrite, restart, health
-    gate and rollback, in seconds) and writes the report as JSON.
+    the batch (machine, result, changed keys, durations of preflight, backup, rewrite, restart,
+    health gate and rollback, in seconds) and writes the report as JSON.
   - Reads what the roles exported with C(set_stats) (C(fleet_plan), C(fleet_report)), which AWX
     also keeps as the job's artifacts. Agents of the plan that the run did not reach are
     reported as C(not_reached) and left untouched; agents the batch names that the
@@ -38,7 +38,9 @@ import os
 
 from ansible.plugins.callback import CallbackBase
 
-COLUMNS = ("agent", "machine", "result", "changed keys", "backup+rewrite s", "restart s", "gate s", "rollback s")
+COLUMNS = ("agent", "machine", "result", "changed keys", "preflight s", "backup s", "rewrite s", "restart s", "gate s",
+           "rollback s")
+DURATIONS = ("preflight_s", "backup_s", "rewrite_s", "restart_s", "health_gate_s", "rollback_s")
 
 
 def build_report(custom):
@@ -71,9 +73,8 @@ def format_table(report):
     rows = [COLUMNS]
     for agent in report["agents"]:
         d = agent.get("durations") or {}
-        rows.append((agent["agent"], agent.get("machine") or "", agent["result"], ",".join(agent.get("changed_keys") or []),
-                     str(d.get("backup_and_rewrite_s", "")), str(d.get("restart_s", "")),
-                     str(d.get("health_gate_s", "")), str(d.get("rollback_s", ""))))
+        rows.append((agent["agent"], agent.get("machine") or "", agent["result"], ",".join(agent.get("changed_keys") or []))
+                    + tuple(str(d.get(key, "")) for key in DURATIONS))
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     for agent in report["agents"]:
