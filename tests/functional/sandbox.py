@@ -57,3 +57,17 @@ class Sandbox:
                         str(self.root) in part for part in proc.info["cmdline"] or ()):
                     out.append(proc)
         return out
+
+
+@contextlib.contextmanager
+def running_sandbox(root, extra_vars=(), env=None):
+    """A sandbox brought up below ``root``; always brought down (and anything left killed) after."""
+    sandbox = Sandbox(root, extra_vars)
+    sandbox.env.update(env or {})
+    try:
+        sandbox.up()
+        yield sandbox
+    finally:
+        sandbox.playbook("sandbox_down.yml", check=False)
+        for proc in sandbox.processes():
+            proc.kill()

@@ -16,7 +16,7 @@ from ansible_collections.aisystem.fleet.plugins.module_utils import _agent_confi
 from ansible_collections.aisystem.fleet.plugins.module_utils import _health
 from ansible_collections.aisystem.fleet.plugins.module_utils import _startup_config as sc
 from conftest import fixture_text
-from sandbox import Sandbox
+from sandbox import running_sandbox
 
 pytestmark = pytest.mark.sandbox
 
@@ -29,15 +29,9 @@ EXIT_AT_START = {"config": {"sandbox_fault": {"exit_at_start": True}}}
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    sandbox = Sandbox(tmp_path_factory.mktemp("migration"))
-    sandbox.env["FLEET_REPORT_DIR"] = str(sandbox.root / "reports")
-    try:
-        sandbox.up()
+    root = tmp_path_factory.mktemp("migration")
+    with running_sandbox(root, env={"FLEET_REPORT_DIR": str(root / "reports")}) as sandbox:
         yield sandbox
-    finally:
-        sandbox.playbook("sandbox_down.yml", check=False)
-        for proc in sandbox.processes():
-            proc.kill()
 
 
 def migrate(fleet, batch, *args, batches=None, check=False):

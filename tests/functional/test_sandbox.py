@@ -11,21 +11,15 @@ import psutil
 import pytest
 
 from ansible_collections.aisystem.fleet.plugins.module_utils import _health
-from sandbox import MACHINES, Sandbox
+from sandbox import MACHINES, running_sandbox
 
 pytestmark = pytest.mark.sandbox
 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    sandbox = Sandbox(tmp_path_factory.mktemp("fleet"))
-    try:
-        sandbox.up()
+    with running_sandbox(tmp_path_factory.mktemp("fleet")) as sandbox:
         yield sandbox
-    finally:
-        sandbox.playbook("sandbox_down.yml", check=False)
-        for proc in sandbox.processes():
-            proc.kill()
 
 
 def all_agents(fleet):

@@ -6,15 +6,13 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.aisystem.fleet.plugins.module_utils import _health
-from sandbox import MACHINES, Sandbox
+from sandbox import MACHINES, running_sandbox
 
 pytestmark = pytest.mark.sandbox
 
 
 def test_port_offset_sandbox_comes_up_answers_and_goes_down(tmp_path):
-    sandbox = Sandbox(tmp_path, extra_vars=["-e", "sandbox_config_date=2025-08-19"])
-    try:
-        sandbox.up()
+    with running_sandbox(tmp_path, extra_vars=["-e", "sandbox_config_date=2025-08-19"]) as sandbox:
         parsed = {m: sandbox.agents(m) for m in MACHINES}
         assert (len(parsed["mainpc"]["agents"]), len(parsed["pc2"]["agents"])) == (49, 23)
         pc2 = {a["name"]: a for a in parsed["pc2"]["agents"]}
@@ -27,7 +25,3 @@ def test_port_offset_sandbox_comes_up_answers_and_goes_down(tmp_path):
             "${SERVICE_REGISTRY_BACKEND:-redis}"
         sandbox.down()
         assert sandbox.processes() == []
-    finally:
-        sandbox.playbook("sandbox_down.yml", check=False)
-        for proc in sandbox.processes():
-            proc.kill()
