@@ -13,13 +13,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO / "tests" / "functional"))
+sys.path[:0] = [str(REPO / ".collections"), str(REPO / "tests"), str(REPO / "tests" / "functional")]
 
-from conftest import REPO as _CHECKOUT  # noqa: E402  (importing it links the collection onto sys.path)
 from sandbox import Sandbox  # noqa: E402
-
-assert _CHECKOUT == REPO
 
 TARGET_S = 20.0
 

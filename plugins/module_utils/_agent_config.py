@@ -8,8 +8,9 @@ reads, plans and writes a file under a lock (``edit_file``).
 
 A plan is a dict::
 
-    {"changed": bool, "text": new text, "before": entry dict, "after": entry dict,
-     "path": YAML path of the entry, "changed_keys": top-level keys whose value changed}
+    {"changed": bool, "text": new text, "document": the new text parsed, "before": entry dict,
+     "after": entry dict, "path": YAML path of the entry, "changed_keys": top-level keys whose
+     value changed}
 
 Every plan is proven before it is returned: the new text is parsed again (PyYAML, as the
 fleet's launcher reads it) and must equal the old document with only that entry replaced, and
@@ -90,7 +91,8 @@ def _plan(text, filename, agent, target_entry_fn, validate=True):
     data, root = _load(text, filename)
     name, path, keys, before, node = _find(data, root, agent, filename)
     after = target_entry_fn(before)
-    result = {"changed": after != before, "text": text, "before": before, "after": after, "path": path,
+    result = {"changed": after != before, "text": text, "document": data, "before": before, "after": after,
+              "path": path,
               "changed_keys": sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))}
     if not result["changed"]:
         return result
@@ -110,6 +112,7 @@ def _plan(text, filename, agent, target_entry_fn, validate=True):
             raise AgentConfigError("the changed entry of %s fails the %s schema: %s" % (
                 agent, schema, "; ".join("%s: %s" % (e["path"], e["message"]) for e in new_errors)))
     result["text"] = new_text
+    result["document"] = new_data
     return result
 
 
@@ -129,7 +132,7 @@ def plan_restore(text, agent, snapshot_text, filename="<string>", validate=True)
     snap_data, snap_root = _load(snapshot_text, filename + " (snapshot)")
     wanted = _find(snap_data, snap_root, agent, filename + " (snapshot)")[3]
     result = _plan(text, filename, agent, lambda before: copy.deepcopy(wanted), validate)
-    if sc.load_yaml(result["text"], filename)[0] == snap_data:
+    if result["document"] == snap_data:
         result["text"] = snapshot_text
         result["changed"] = text != snapshot_text
     return result

@@ -42,6 +42,7 @@ or that holds no agents layout at all.
 from __future__ import annotations
 
 import heapq
+import importlib.util
 import re
 
 try:
@@ -52,6 +53,10 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised through the module
     HAS_YAML = False
     YAML_IMPORT_ERROR = exc
+
+# jsonschema is imported only when validating (the sandbox's stand-ins load this file too).
+HAS_JSONSCHEMA = importlib.util.find_spec("jsonschema") is not None
+JSONSCHEMA_IMPORT_ERROR = None if HAS_JSONSCHEMA else "No module named 'jsonschema'"
 
 DEFAULT_VARIABLES = {"PORT_OFFSET": 0}
 _TERM_RE = re.compile(

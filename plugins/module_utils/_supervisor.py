@@ -73,6 +73,15 @@ class _TimeoutTransport(SupervisorTransport):
         self._get_connection = get_connection
 
 
+#: argument_spec entries of the supervisord connection (documented by the
+#: aisystem.fleet.supervisor doc fragment).
+CONNECTION_ARGUMENT_SPEC = dict(
+    supervisor_url=dict(type="str", default="unix:///var/run/supervisor.sock", aliases=["url"]),
+    username=dict(type="str"),
+    password=dict(type="str", no_log=True),
+)
+
+
 class SupervisorClient:
     """Small client over supervisord's ``supervisor.*`` XML-RPC namespace.
 
@@ -81,6 +90,11 @@ class SupervisorClient:
     :param timeout: seconds for each XML-RPC call.
     :param proxy: an object with a ``supervisor`` attribute, for tests; replaces the connection.
     """
+
+    @classmethod
+    def from_params(cls, params, timeout=10.0):
+        """A client from module parameters that follow ``CONNECTION_ARGUMENT_SPEC``."""
+        return cls(params["supervisor_url"], params["username"], params["password"], timeout)
 
     def __init__(self, url, username=None, password=None, timeout=10.0, proxy=None):
         self.url = url

@@ -24,6 +24,7 @@ author:
   - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - aisystem.fleet.attributes
 attributes:
   check_mode:
     support: full
@@ -34,8 +35,6 @@ attributes:
       O(state=present) takes no new snapshot while the latest holds the files as they are;
       O(state=restored) and O(state=absent) change nothing the second time.
     support: full
-  platform:
-    platforms: posix
 options:
   agent:
     description: The agent's name; its snapshots live in O(backup_dir)/O(agent).

@@ -33,6 +33,7 @@ author:
   - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - aisystem.fleet.attributes
 attributes:
   check_mode:
     support: full
@@ -41,8 +42,6 @@ attributes:
   idempotent:
     description: A second run with the same patch finds the entry already patched and changes nothing.
     support: full
-  platform:
-    platforms: posix
 requirements:
   - PyYAML
   - ruamel.yaml
@@ -128,22 +127,11 @@ diff:
   type: dict
 """
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.aisystem.fleet.plugins.module_utils import _agent_config as ac
 from ansible_collections.aisystem.fleet.plugins.module_utils import _startup_config as sc
 from ansible_collections.aisystem.fleet.plugins.module_utils import _yaml_splice
-
-try:
-    import jsonschema  # noqa: F401 pylint: disable=unused-import
-
-    HAS_JSONSCHEMA = True
-    JSONSCHEMA_IMPORT_ERROR = None
-except ImportError:
-    HAS_JSONSCHEMA = False
-    JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
 
 
 def main():
@@ -164,8 +152,8 @@ def main():
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=str(sc.YAML_IMPORT_ERROR))
     if not _yaml_splice.HAS_RUAMEL:
         module.fail_json(msg=missing_required_lib("ruamel.yaml"), exception=str(_yaml_splice.RUAMEL_IMPORT_ERROR))
-    if module.params["validate"] and not HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
+    if module.params["validate"] and not sc.HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"), exception=str(sc.JSONSCHEMA_IMPORT_ERROR))
     params = module.params
     try:
         plan = ac.edit_file(params["path"], params["agent"], patch=params["patch"],

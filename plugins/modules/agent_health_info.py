@@ -25,13 +25,7 @@ author:
   - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - aisystem.fleet.attributes.info_module
 requirements:
   - pyzmq (for O(protocol=zmq))
 options:

@@ -13,7 +13,8 @@ description:
   - Used by the role C(aisystem.fleet.sandbox); of no use on a real machine.
   - Lays O(startup_config) from O(startup_config_src) (plain or gzip-compressed) when it does
     not exist yet, or always with O(force=true), byte for byte.
-  - Then reads the agents of O(startup_config) and writes, at every agent's C(script_path)
+  - Then reads the agents of O(startup_config) (returned, as M(aisystem.fleet.startup_config_info)
+    returns them, so that the role reads the file once) and writes, at every agent's C(script_path)
     below O(repo_root), a small Python file that runs the BaseAgent-compatible stand-in of
     O(lib_dir)/fleet_standin.py as the agent named by C($AGENT_NAME). Parent directories are
     created; files already right are left alone. Every write is atomic.
@@ -22,13 +23,12 @@ author:
   - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - aisystem.fleet.attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
-  platform:
-    platforms: posix
 requirements:
   - PyYAML
 options:
@@ -74,9 +74,17 @@ written:
   type: list
   elements: str
 agents:
-  description: Number of agents in the startup_config.yaml.
+  description: >-
+    The agents of the startup_config.yaml, as M(aisystem.fleet.startup_config_info) returns
+    them (in check mode, of the file that would be laid).
   returned: always
-  type: int
+  type: list
+  elements: dict
+findings:
+  description: The findings of M(aisystem.fleet.startup_config_info) for the file (schema not validated).
+  returned: always
+  type: list
+  elements: dict
 """
 
 import gzip
@@ -157,7 +165,8 @@ def main():
             text = _read(params["startup_config_src"]).decode("utf-8")
         else:
             text = _read(config_path).decode("utf-8")
-        agents = sc.parse_startup_config(text, config_path, params["variables"], validate=False)["agents"]
+        parsed = sc.parse_startup_config(text, config_path, params["variables"], validate=False)
+        agents = parsed["agents"]
         content = (STANDIN % {"lib": params["lib_dir"], "lib_json": json.dumps(params["lib_dir"])}).encode()
         for rel in sorted({a["script_path"] for a in agents}):
             if _write_if_different(inside(os.path.join(root, rel)), content, 0o755, module.check_mode):
@@ -166,7 +175,7 @@ def main():
         module.fail_json(msg="cannot lay the sandbox repository: %s" % exc)
     except sc.StartupConfigError as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=bool(written), written=written, agents=len(agents))
+    module.exit_json(changed=bool(written), written=written, agents=agents, findings=parsed["findings"])
 
 
 if __name__ == "__main__":

@@ -32,13 +32,7 @@ author:
   - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - aisystem.fleet.attributes.info_module
 requirements:
   - PyYAML
   - jsonschema (when O(validate=true))
@@ -200,20 +194,9 @@ schema_errors:
   elements: dict
 """
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.aisystem.fleet.plugins.module_utils import _startup_config as sc
-
-try:
-    import jsonschema  # noqa: F401 pylint: disable=unused-import
-
-    HAS_JSONSCHEMA = True
-    JSONSCHEMA_IMPORT_ERROR = None
-except ImportError:
-    HAS_JSONSCHEMA = False
-    JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
 
 
 def main():
@@ -227,8 +210,8 @@ def main():
     )
     if not sc.HAS_YAML:
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=str(sc.YAML_IMPORT_ERROR))
-    if module.params["validate"] and not HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
+    if module.params["validate"] and not sc.HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"), exception=str(sc.JSONSCHEMA_IMPORT_ERROR))
     try:
         result = sc.read_startup_config(module.params["path"], module.params["variables"], module.params["validate"])
     except sc.StartupConfigError as exc:

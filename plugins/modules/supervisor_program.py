@@ -21,6 +21,8 @@ author:
   - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - aisystem.fleet.attributes
+  - aisystem.fleet.supervisor
 attributes:
   check_mode:
     support: full
@@ -30,10 +32,6 @@ attributes:
     description: Whether a second run with the same arguments changes nothing.
     support: partial
     details: O(state=started) and O(state=stopped) are idempotent; O(state=restarted) restarts every time.
-  platform:
-    platforms: posix
-requirements:
-  - supervisor (its C(supervisor.xmlrpc) client transport)
 options:
   name:
     description: The program (or C(group:name)).
@@ -44,17 +42,6 @@ options:
     type: str
     choices: [started, stopped, restarted]
     required: true
-  supervisor_url:
-    description: C(unix:///path/to/supervisor.sock) or C(http://host:port) of supervisord.
-    type: str
-    default: unix:///var/run/supervisor.sock
-    aliases: [url]
-  username:
-    description: User for supervisord's HTTP basic auth.
-    type: str
-  password:
-    description: Password for supervisord's HTTP basic auth.
-    type: str
   timeout:
     description: Seconds to wait for RUNNING after a start.
     type: float
@@ -101,11 +88,9 @@ from ansible_collections.aisystem.fleet.plugins.module_utils import _supervisor
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            _supervisor.CONNECTION_ARGUMENT_SPEC,
             name=dict(type="str", required=True),
             state=dict(type="str", required=True, choices=["started", "stopped", "restarted"]),
-            supervisor_url=dict(type="str", default="unix:///var/run/supervisor.sock", aliases=["url"]),
-            username=dict(type="str"),
-            password=dict(type="str", no_log=True),
             timeout=dict(type="float", default=60.0),
         ),
         required_together=[("username", "password")],
@@ -115,7 +100,7 @@ def main():
         module.fail_json(msg=missing_required_lib("supervisor"), exception=str(_supervisor.SUPERVISOR_IMPORT_ERROR))
     params = module.params
     try:
-        client = _supervisor.SupervisorClient(params["supervisor_url"], params["username"], params["password"])
+        client = _supervisor.SupervisorClient.from_params(params)
         changed, info = _supervisor.ensure_state(client, params["name"], params["state"], params["timeout"],
                                                  module.check_mode)
     except _supervisor.SupervisorError as exc:

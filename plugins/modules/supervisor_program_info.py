@@ -19,27 +19,9 @@ author:
   - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-requirements:
-  - supervisor (its C(supervisor.xmlrpc) client transport)
+  - aisystem.fleet.attributes.info_module
+  - aisystem.fleet.supervisor
 options:
-  supervisor_url:
-    description: C(unix:///path/to/supervisor.sock) or C(http://host:port) of supervisord.
-    type: str
-    default: unix:///var/run/supervisor.sock
-    aliases: [url]
-  username:
-    description: User for supervisord's HTTP basic auth, if it has one.
-    type: str
-  password:
-    description: Password for supervisord's HTTP basic auth.
-    type: str
   name:
     description: Programs to report (and wait for); all when empty.
     type: list
@@ -127,9 +109,7 @@ from ansible_collections.aisystem.fleet.plugins.module_utils import _supervisor
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            supervisor_url=dict(type="str", default="unix:///var/run/supervisor.sock", aliases=["url"]),
-            username=dict(type="str"),
-            password=dict(type="str", no_log=True),
+            _supervisor.CONNECTION_ARGUMENT_SPEC,
             name=dict(type="list", elements="str", default=[]),
             wait_timeout=dict(type="float", default=0.0),
             timeout=dict(type="float", default=10.0),
@@ -143,8 +123,7 @@ def main():
     params = module.params
     names = params["name"] or None
     try:
-        client = _supervisor.SupervisorClient(params["supervisor_url"], params["username"], params["password"],
-                                              params["timeout"])
+        client = _supervisor.SupervisorClient.from_params(params, params["timeout"])
         pid = client.pid()
         if params["wait_timeout"] > 0:
             programs = client.wait_running(names, params["wait_timeout"])
