@@ -176,7 +176,12 @@ class HealthChecker:
         return [self._http(host, port + 1, self.timeout) for host, port in targets]
 
     def healthy(self, result):
+        """Whether one probe result is healthy: answered, with a status in ``healthy_statuses``."""
         return result["answered"] and result["status"] in self.healthy_statuses
+
+    def probe(self, host, health_check_port):
+        """One probe of one agent: a probe result (module doc)."""
+        return self._round([(host, health_check_port)])[0]
 
     def check_many(self, targets, wait_timeout=0.0, samples=1, backoff=(0.05, 1.0)):
         """Probe every target; retry the unhealthy ones with backoff for up to ``wait_timeout`` s.
