@@ -11,8 +11,9 @@ short_description: Print and save the per-agent report of a migration run
 version_added: 0.1.0
 description:
   - At the end of a run - also one that a failed agent stopped - prints one line per agent of
-    the batch (machine, result, changed keys, durations of preflight, backup, rewrite, restart,
-    health gate and rollback, in seconds) and writes the report as JSON.
+    the batch (machine, result, changed keys, durations of preflight with the baseline, backup,
+    rewrite, restart, analysis and rollback, in seconds), GPU warnings and agents recovered from
+    an interrupted run, and writes the report as JSON.
   - Reads what the roles exported with C(set_stats) (C(fleet_plan), C(fleet_report)), which AWX
     also keeps as the job's artifacts. Agents of the plan that the run did not reach are
     reported as C(not_reached) and left untouched; agents the batch names that the
@@ -38,9 +39,9 @@ import os
 
 from ansible.plugins.callback import CallbackBase
 
-COLUMNS = ("agent", "machine", "result", "changed keys", "preflight s", "backup s", "rewrite s", "restart s", "gate s",
-           "rollback s")
-DURATIONS = ("preflight_s", "backup_s", "rewrite_s", "restart_s", "health_gate_s", "rollback_s")
+COLUMNS = ("agent", "machine", "result", "changed keys", "preflight s", "backup s", "rewrite s", "restart s",
+           "analysis s", "rollback s")
+DURATIONS = ("preflight_s", "backup_s", "rewrite_s", "restart_s", "analysis_s", "rollback_s")
 
 
 def build_report(custom):
@@ -80,6 +81,13 @@ def format_table(report):
     for agent in report["agents"]:
         if agent.get("error"):
             lines.append("%s: %s" % (agent["agent"], agent["error"]))
+    for agent in report["agents"]:
+        for warning in agent.get("gpu_warnings") or ():
+            lines.append("%s: warning: %s" % (agent["agent"], warning))
+        if agent.get("recovered"):
+            lines.append("%s: recovered from run %s (left at step %s): %s" % (
+                agent["agent"], agent["recovered"].get("run_id"), agent["recovered"].get("step"),
+                agent["recovered"].get("action")))
     for agent in report["agents"]:
         if agent.get("also_in_batches"):
             lines.append("%s is listed in batch(es) %s too" % (agent["agent"], ", ".join(agent["also_in_batches"])))

@@ -160,14 +160,14 @@ def judge(samples, baseline, conditions=None):
     samples, or a baseline without a latency p95, give ``inconclusive``.
 
     :returns: ``{"verdict": "successful"|"failed"|"inconclusive", "failed_conditions": [str],
-        "breaches": [{"t_s", "condition", "value", "limit", "message"}], "warnings": [str],
+        "breaches": [{"t_s", "condition", "value", "limit", "message"}], "gpu_warnings": [str],
         "inconclusive_reasons": [str]}``
     """
     limits = conditions_from(conditions)
     need = {"health": limits["failure_limit"], "latency": limits["regression_limit"],
             "rss": limits["regression_limit"], "process": 1, "gpu": 1}
     runs = dict.fromkeys(need, 0)
-    failed, breaches, warnings = [], [], []
+    failed, breaches, gpu_warnings = [], [], []
     first_pid = next((s["process"].get("pid") for s in samples if s.get("process")), None)
     for sample in samples:
         hit = set()
@@ -181,8 +181,8 @@ def judge(samples, baseline, conditions=None):
                 failed.append(condition)
         gpu = sample.get("gpu") or {}
         for reason in gpu.get("reasons") or ():
-            if "warning" in reason and reason not in warnings:
-                warnings.append(reason)
+            if "warning" in reason and reason not in gpu_warnings:
+                gpu_warnings.append(reason)
     inconclusive = []
     if not failed:
         answered = sum(1 for s in samples if s.get("latencies_ms"))
@@ -192,7 +192,7 @@ def judge(samples, baseline, conditions=None):
         if _nested(baseline, "latency_ms", "p95") is None:
             inconclusive.append("the baseline has no health latency p95 to compare with")
     verdict = "failed" if failed else ("inconclusive" if inconclusive else "successful")
-    return {"verdict": verdict, "failed_conditions": failed, "breaches": breaches, "warnings": warnings,
+    return {"verdict": verdict, "failed_conditions": failed, "breaches": breaches, "gpu_warnings": gpu_warnings,
             "inconclusive_reasons": inconclusive}
 
 

@@ -91,8 +91,9 @@ def update_records(path, agents, status, run_id, batch, step=None, fields=None, 
                    clock=time.time):
     """Set ``agents``' records to ``status`` under the file's lock; one atomic write.
 
-    ``pending`` leaves an agent alone whose record another run left ``in_progress``: that
-    record is the evidence the next run needs (``kept``).
+    ``pending`` leaves alone (``kept``) an agent whose record another run left ``in_progress``
+    (the evidence the next run needs) or ``completed`` in the same batch (a rerun of a batch
+    does not forget what it finished; the playbook checks the entry itself).
 
     :returns: ``{"changed": bool, "before": {agent: record|None}, "records": {agent: record},
         "kept": [agent]}``
@@ -111,7 +112,8 @@ def update_records(path, agents, status, run_id, batch, step=None, fields=None, 
         for agent in agents:
             old = doc["agents"].get(agent)
             before[agent] = old
-            if status == "pending" and interrupted(old, run_id):
+            if status == "pending" and (interrupted(old, run_id) or (
+                    old and old.get("status") == "completed" and old.get("batch") == batch)):
                 kept.append(agent)
                 after[agent] = old
                 continue

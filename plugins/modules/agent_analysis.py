@@ -22,7 +22,7 @@ description:
     O(regression_limit) samples in a row; RSS above the baseline's mean by more than
     O(max_rss_growth) percent, O(regression_limit) samples in a row; the GPU critical (above
     O(memory_critical_percent) or O(temperature_critical_c)) or NVML lost when the baseline could
-    read it, in any sample. GPU warnings are returned in RV(warnings) and fail nothing.
+    read it, in any sample. GPU warnings are returned in RV(gpu_warnings) and fail nothing.
   - >-
     Stops at the first failed condition. No data is a result of its own: with no failure but
     fewer than O(min_samples) answered samples, or a baseline without a latency p95, the
@@ -124,7 +124,7 @@ breaches:
   returned: always
   type: list
   elements: dict
-warnings:
+gpu_warnings:
   description: GPU warnings seen (above a warning threshold, below the critical one).
   returned: always
   type: list

@@ -17,8 +17,9 @@ description:
     O(fields) (backup id, baseline, durations, ...) into each record, one level deep; a null
     value removes a field. Each change of status is appended to the record's C(history).
   - >-
-    C(pending) leaves alone an agent whose record another run left C(in_progress): that record
-    is what the next run needs to recover the agent (RV(kept)).
+    C(pending) leaves alone (RV(kept)) an agent whose record another run left C(in_progress) -
+    that record is what the next run needs to recover the agent - or C(completed) in the same
+    O(batch), so that rerunning a batch keeps what it finished.
   - The record is the evidence a rerun acts on; see the role aisystem.fleet.agent_migration.
 author:
   - Fleet maintainers (@aisystem-fleet)
@@ -90,7 +91,7 @@ before:
   returned: always
   type: dict
 kept:
-  description: Agents left alone because another run left them C(in_progress).
+  description: Agents that O(status=pending) left alone (C(in_progress) from another run, or C(completed) in this batch).
   returned: always
   type: list
   elements: str

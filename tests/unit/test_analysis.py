@@ -93,7 +93,7 @@ def test_breach_carries_time_values_and_limit():
 def test_gpu_warning_is_reported_once():
     warn = gpu("warning", 86.0, ["GPU 0 memory 86 % is above the warning threshold 85 %"])
     got = _analysis.judge([sample(0, gpu=warn), sample(1, gpu=warn)], BASELINE)
-    assert got["verdict"] == "successful" and got["warnings"] == warn["reasons"]
+    assert got["verdict"] == "successful" and got["gpu_warnings"] == warn["reasons"]
 
 
 def test_baseline_without_latency_is_inconclusive():

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
+import threading
 import os
 import stat
 
@@ -39,7 +39,7 @@ def test_lifecycle_merges_fields_and_keeps_history(tmp_path):
     assert doc["agents"]["B"]["status"] == "pending"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     # a new run's pending keeps what the last run recorded; a None field removes it
-    got = _records.update_records(path, ["A"], "pending", "run2", "b1", fields={"completed_at": None}, clock=clock)
+    got = _records.update_records(path, ["A"], "pending", "run2", "b2", fields={"completed_at": None}, clock=clock)
     assert got["records"]["A"]["backup_id"] == "x1" and "completed_at" not in got["records"]["A"]
 
 
@@ -94,7 +94,8 @@ def _writer(path, agent, count):
 
 def test_concurrent_writers_lose_nothing(tmp_path):
     path = str(tmp_path / "run-records.json")
-    procs = [multiprocessing.Process(target=_writer, args=(path, "agent%d" % i, 20)) for i in range(4)]
+    # flock locks belong to open file descriptions, so writers in threads exclude each other too
+    procs = [threading.Thread(target=_writer, args=(path, "agent%d" % i, 20)) for i in range(4)]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -110,3 +111,12 @@ def test_select_by_status_and_time(tmp_path):
     assert list(_records.select(doc, statuses=["completed"], since=50.0, since_field="completed_at")) == ["A"]
     assert list(_records.select(doc, statuses=["completed"], since=150.0, since_field="completed_at")) == []
     assert list(_records.select(doc, agents=["B", "C"])) == ["B", "C"]
+
+
+def test_pending_keeps_what_the_same_batch_completed(tmp_path):
+    path = str(tmp_path / "run-records.json")
+    _records.update_records(path, ["A"], "completed", "run1", "b1", fields={"backup_id": "x"})
+    got = _records.update_records(path, ["A"], "pending", "run2", "b1")
+    assert got["kept"] == ["A"] and not got["changed"]
+    got = _records.update_records(path, ["A"], "pending", "run2", "b2")
+    assert got["records"]["A"]["status"] == "pending" and got["records"]["A"]["backup_id"] == "x"
