@@ -69,3 +69,13 @@ def test_sigterm_stops_it_cleanly(standin):
     assert _health.HealthChecker().check("127.0.0.1", health, wait_timeout=30)["healthy"]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=5) == 0, proc.stderr.read()
+
+
+def test_fault_file_only_with_entry_applies_to_that_entry_only(standin, tmp_path):
+    _proc, health = standin("{generation: 2}")
+    assert _health.HealthChecker().check("127.0.0.1", health, wait_timeout=30)["healthy"]
+    fault = tmp_path / "A.json"
+    fault.write_text('{"status": "degraded", "only_with_entry": {"config": {"generation": 3}}}')
+    assert _health.probe_zmq("127.0.0.1", health, timeout=5)["status"] == "ok"
+    fault.write_text('{"status": "degraded", "only_with_entry": {"config": {"generation": 2}}}')
+    assert _health.probe_zmq("127.0.0.1", health, timeout=5)["status"] == "degraded"

@@ -26,6 +26,10 @@ from ``config.sandbox_fault`` (read at start) and from the JSON file ``$FLEET_FA
 * ``latency_ms``: sleep this long before each reply;
 * ``grow_memory_mb``: keep this many more MiB on every health request.
 
+A fault file may carry ``only_with_entry``: a mapping that the agent's entry must contain (key by
+key, nested) for the file's faults to apply - a fault of one version of an entry, which a
+rollback to the previous entry cures.
+
 SIGTERM or SIGINT stops it at once, exit code 0: the signal's wakeup fd is polled beside the
 ZMQ sockets, so the poll returns whichever thread (zmq's I/O threads included) got the signal.
 """
@@ -49,6 +53,13 @@ from fleet_startup_config import load_yaml, locate_entries
 BIND_HOST = "127.0.0.1"
 
 
+def _contains(whole, part):
+    """Whether mapping ``whole`` holds every key of ``part`` with the same value (nested)."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(k in whole and _contains(whole[k], v) for k, v in part.items())
+    return whole == part
+
+
 class StandIn:
     """State and replies of one stand-in agent."""
 
@@ -69,9 +80,11 @@ class StandIn:
         if self.fault_file:
             try:
                 with open(self.fault_file, encoding="utf-8") as handle:
-                    merged.update(json.load(handle) or {})
+                    extra = json.load(handle) or {}
             except (OSError, ValueError):
-                pass
+                extra = {}
+            if _contains(self.entry, extra.pop("only_with_entry", None) or {}):
+                merged.update(extra)
         return merged
 
     def health(self):
