@@ -32,8 +32,8 @@ attributes:
   diff_mode:
     support: none
   idempotent:
+    description: A record that already holds the status and fields is not written again.
     support: full
-    details: A record that already holds the status and fields is not written again.
 options:
   path:
     description: The run record file, normally C(run-records.json) in the machine's state directory.

@@ -49,8 +49,8 @@ def test_reads_the_fake_rtx4090_through_the_real_pynvml(driver, tmp_path):
     assert got["pid_gpu_memory_bytes"] == {"4242": 2 * 1024 ** 3, "4243": 0}
 
 
-@pytest.mark.parametrize("percent, temperature, verdict", [(86.0, 45, "warning"), (96.0, 45, "critical"),
-                                                            (40.0, 85, "warning"), (40.0, 91, "critical")])
+@pytest.mark.parametrize("percent, temperature, verdict", [
+    (86.0, 45, "warning"), (96.0, 45, "critical"), (40.0, 85, "warning"), (40.0, 91, "critical")])
 def test_verdicts_through_the_real_pynvml(driver, tmp_path, percent, temperature, verdict):
     state = tmp_path / "state"
     fake_nvml.write_state(state, memory_used_percent=percent, temperature=temperature)

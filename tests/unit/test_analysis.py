@@ -24,6 +24,7 @@ def gpu(verdict="ok", percent=20.0, reasons=(), available=True):
             "process_gpu_memory_bytes": 0}
 
 
+CRITICAL = "GPU 0 memory 96 % is above the critical threshold 95 %"
 BASELINE = _analysis.summarize([sample(t, gpu=gpu()) for t in range(5)])
 
 
@@ -58,9 +59,8 @@ CASES = [
     ("RSS 40 % up", [sample(0, rss=140 * MB), sample(1, rss=140 * MB)], {}, "successful", []),
     ("program restarted", [sample(0, pid=42), sample(1, pid=99)], {}, "failed", ["process"]),
     ("program FATAL", [sample(0), sample(1, state="FATAL", pid=None)], {}, "failed", ["process"]),
-    ("GPU critical once", [sample(0, gpu=gpu()), sample(1, gpu=gpu("critical", 96.0, ["GPU 0 memory 96 % is above"
-                                                                                       " the critical threshold"]))],
-     {}, "failed", ["gpu"]),
+    ("GPU critical once", [sample(0, gpu=gpu()), sample(1, gpu=gpu("critical", 96.0, [CRITICAL]))], {}, "failed",
+     ["gpu"]),
     ("GPU warning", [sample(0, gpu=gpu("warning", 86.0, ["GPU 0 memory 86 % is above the warning threshold"]))],
      {}, "successful", []),
     ("NVML lost after a readable baseline", [sample(0, gpu=gpu(available=False))], {}, "failed", ["gpu"]),
