@@ -10,16 +10,17 @@ export ANSIBLE_REMOTE_TMP := $(CURDIR)/.tmp/ansible-remote
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.tmp/ansible-local
 export ANSIBLE_NOCOWS := 1
 
-.PHONY: venv demo test sandbox-up sandbox-down fleet-info migrate rollback build bench clean
+.PHONY: venv demo test sandbox-up sandbox-down fleet-info migrate rollback observe build bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/bootstrap
 	scripts/bootstrap $(VENV)
 
-# A fresh sandbox from the real 2025-07-23 configurations, then PC2 batch 1 and its report.
+# A fresh sandbox from the real 2025-07-23 configurations (mainpc with the fake RTX 4090), then
+# PC2 batch 1 and its report.
 demo: venv
 	@ansible-playbook playbooks/sandbox_down.yml -e sandbox_purge=true >/dev/null 2>&1 || true
-	ansible-playbook playbooks/sandbox_up.yml
+	ansible-playbook playbooks/sandbox_up.yml -e sandbox_fake_gpu=true
 	ansible-playbook playbooks/migrate.yml -e fleet_batch=$(BATCH)
 
 sandbox-up: venv
@@ -37,6 +38,9 @@ migrate: venv
 rollback: venv
 	ansible-playbook playbooks/rollback.yml -e fleet_batch=$(BATCH)
 
+observe: venv
+	ansible-playbook playbooks/observe.yml
+
 # The tests use the real files' ports, as the demo does: a demo sandbox is brought down first.
 test: venv
 	@ansible-playbook playbooks/sandbox_down.yml >/dev/null 2>&1 || true
@@ -49,6 +53,7 @@ bench: venv
 	$(VENV)/bin/python benchmarks/bench_startup_config.py
 	$(VENV)/bin/python benchmarks/bench_sandbox.py
 	$(VENV)/bin/python benchmarks/bench_migration.py
+	$(VENV)/bin/python benchmarks/bench_breach.py
 
 clean: sandbox-down
 	rm -rf .sandbox .tmp
