@@ -18,6 +18,10 @@ description:
     also keeps as the job's artifacts. Agents of the plan that the run did not reach are
     reported as C(not_reached) and left untouched; agents the batch names that the
     configuration lacks are listed as C(not_in_config).
+  - >-
+    Also prints and saves the report of playbooks/preflight.yml (C(fleet_audit) - findings by
+    severity, C(fleet-preflight-latest.json)) and of playbooks/risk_report.yml (C(fleet_risk) -
+    every agent by score, C(risk-report-latest.json) and C(risk-report-latest.md)).
   - Enable it with C(callbacks_enabled = aisystem.fleet.fleet_report).
 requirements:
   - enable in configuration
@@ -97,31 +101,124 @@ def format_table(report):
     return lines
 
 
+def _table(rows):
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+def build_audit(custom):
+    """The preflight report from ``fleet_audit`` (``{machine: {findings, free_bytes, programs, gpu}}``)."""
+    machines = custom.get("fleet_audit") or {}
+    findings = [f for m in sorted(machines) for f in machines[m].get("findings") or []]
+    findings.sort(key=lambda f: (SEVERITIES.index(f.get("severity", "info")) if f.get("severity") in SEVERITIES
+                                 else 3, f.get("machine") or "", f.get("code") or ""))
+    return {
+        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "machines": {m: {k: v for k, v in machines[m].items() if k != "findings"} for m in sorted(machines)},
+        "findings": findings,
+        "counts": {sev: sum(1 for f in findings if f.get("severity") == sev) for sev in SEVERITIES},
+    }
+
+
+def format_audit(report):
+    rows = [("severity", "machine", "code", "agent", "message")]
+    rows += [(f.get("severity"), f.get("machine") or "", f.get("code"), f.get("agent") or "", f.get("message"))
+             for f in report["findings"]]
+    lines = _table(rows)
+    lines.append("preflight: %s" % ", ".join("%d %s" % (n, sev) for sev, n in report["counts"].items()))
+    return lines
+
+
+RISK_COLUMNS = ("agent", "machine", "score", "level", "compiles", "lines", "gpu", "threads", "databases",
+                "size", "gpu w", "threading", "db", "criticality")
+
+
+def build_risk(custom):
+    """The risk table from ``fleet_risk`` (``{machine: {agent: agent_risk_info assessment}}``), by score."""
+    rows = []
+    for machine, agents in sorted((custom.get("fleet_risk") or {}).items()):
+        for name, item in agents.items():
+            rows.append(dict(item, agent=name, machine=machine))
+    rows.sort(key=lambda r: (-(r.get("score") or 0), r["machine"], r["agent"]))
+    return {"generated": datetime.datetime.now(datetime.timezone.utc).isoformat(), "agents": rows,
+            "counts": {lvl: sum(1 for r in rows if r.get("level") == lvl) for lvl in ("high", "medium", "low")},
+            "blocking": [r["agent"] for r in rows if r.get("blocking")]}
+
+
+def _risk_row(row):
+    feats = row.get("features") or {}
+    contrib = row.get("contributions") or {}
+    concurrency = sum(feats.get(k, 0) for k in ("threads", "thread_pools", "processes"))
+    return (row["agent"], row["machine"], row.get("score"), row.get("level") or "-",
+            "yes" if row.get("compiles") else ("missing" if not row.get("exists", True) else "NO"),
+            feats.get("lines", ""), ",".join(feats.get("gpu") or []) or "-", concurrency,
+            ",".join(feats.get("databases") or []) or "-") + tuple(
+        (contrib.get(k) or {}).get("contribution", "") for k in ("file_size", "gpu", "threading", "databases",
+                                                                    "criticality"))
+
+
+def format_risk(report):
+    lines = _table([RISK_COLUMNS] + [_risk_row(r) for r in report["agents"]])
+    lines.append("risk: %s; blocking (does not compile or missing): %d" % (
+        ", ".join("%d %s" % (n, lvl) for lvl, n in report["counts"].items()), len(report["blocking"])))
+    return lines
+
+
+def risk_markdown(report):
+    """The risk table as Markdown: one row per agent, sorted by score."""
+    out = ["# Agent risk", "", "Score = 0.3 size + 0.25 GPU + 0.2 threading + 0.15 databases + 0.1 criticality "
+           "(each factor 0-100); levels low 0-15, medium 16-25, high 26+.", "",
+           "| " + " | ".join(RISK_COLUMNS) + " |", "|" + "---|" * len(RISK_COLUMNS)]
+    for row in report["agents"]:
+        out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in _risk_row(row)) + " |")
+    return "\n".join(out) + "\n"
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
     CALLBACK_NAME = "aisystem.fleet.fleet_report"
     CALLBACK_NEEDS_ENABLED = True
 
-    def v2_playbook_on_stats(self, stats):
-        custom = (getattr(stats, "custom", None) or {}).get("_run") or {}
-        if "fleet_plan" not in custom and "fleet_report" not in custom:
-            return
-        report = build_report(custom)
-        self._display.banner("FLEET REPORT")
-        for line in format_table(report):
-            self._display.display(line)
+    def _write(self, files, shown):
         directory = self.get_option("report_dir")
         try:
             os.makedirs(directory, exist_ok=True)
-            stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            text = json.dumps(report, indent=2, sort_keys=True, default=str)
-            for name in ("fleet-report-%s-%s.json" % (report["batch"], stamp), "fleet-report-latest.json"):
+            for name, text in files:
                 path = os.path.join(directory, name)
                 tmp = path + ".tmp"
                 with open(tmp, "w", encoding="utf-8") as handle:
                     handle.write(text)
                 os.replace(tmp, path)
-            self._display.display("report written to %s" % os.path.join(directory, "fleet-report-latest.json"))
+            self._display.display("report written to %s" % os.path.join(directory, shown))
         except OSError as exc:
             self._display.warning("fleet_report: cannot write the report to %s: %s" % (directory, exc))
+
+    def _show(self, title, lines):
+        self._display.banner(title)
+        for line in lines:
+            self._display.display(line)
+
+    def v2_playbook_on_stats(self, stats):
+        custom = (getattr(stats, "custom", None) or {}).get("_run") or {}
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        if "fleet_plan" in custom or "fleet_report" in custom:
+            report = build_report(custom)
+            self._show("FLEET REPORT", format_table(report))
+            text = json.dumps(report, indent=2, sort_keys=True, default=str)
+            self._write([("fleet-report-%s-%s.json" % (report["batch"], stamp), text),
+                         ("fleet-report-latest.json", text)], "fleet-report-latest.json")
+        if "fleet_audit" in custom:
+            report = build_audit(custom)
+            self._show("FLEET PREFLIGHT", format_audit(report))
+            text = json.dumps(report, indent=2, sort_keys=True, default=str)
+            self._write([("fleet-preflight-%s.json" % stamp, text), ("fleet-preflight-latest.json", text)],
+                        "fleet-preflight-latest.json")
+        if "fleet_risk" in custom:
+            report = build_risk(custom)
+            self._show("FLEET RISK", format_risk(report))
+            self._write([("risk-report-latest.json", json.dumps(report, indent=2, sort_keys=True, default=str)),
+                         ("risk-report-latest.md", risk_markdown(report))], "risk-report-latest.md")

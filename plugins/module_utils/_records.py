@@ -125,16 +125,20 @@ def update_records(path, agents, status, run_id, batch, step=None, fields=None, 
     return {"changed": changed, "before": before, "records": after, "kept": kept}
 
 
-def select(doc, agents=None, statuses=None, since=None, since_field="updated_at"):
-    """Records of ``doc`` filtered by agent names, by status, and by ``since_field`` >= ``since``
-    (seconds since the epoch; a record without that field is left out)."""
+def select(doc, agents=None, statuses=None, now=None, within=None, since_field="updated_at", period_field=None):
+    """Records of ``doc`` filtered by agent names, by status, and by age: with ``within``
+    (seconds), only records whose ``since_field`` (seconds since the epoch) is at most that old
+    at ``now``; a record's own ``period_field`` value, when it has one, replaces ``within`` for it.
+    A record without ``since_field`` is left out then."""
     out = {}
     for name, record in sorted(doc["agents"].items()):
         if agents is not None and name not in agents:
             continue
         if statuses is not None and record.get("status") not in statuses:
             continue
-        if since is not None and (record.get(since_field) or 0) < since:
-            continue
+        if within is not None:
+            period = float(record.get(period_field) or within) if period_field else within
+            if record.get(since_field) is None or now - float(record[since_field]) > period:
+                continue
         out[name] = record
     return out

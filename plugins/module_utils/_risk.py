@@ -30,7 +30,9 @@ by the rounded score: low 0-15, medium 16-25, high 26 and above.
 from __future__ import annotations
 
 import ast
-import io
+import concurrent.futures
+import multiprocessing
+import os
 import tokenize
 
 ZMQ_SOCKET_TYPES = ("REP", "REQ", "PUB", "SUB", "PUSH", "PULL", "DEALER", "ROUTER", "PAIR", "XPUB", "XSUB",
@@ -111,18 +113,30 @@ def facts_from_ast(tree):
     return facts
 
 
-def _line_tokens(text):
-    """Every token of every physical line, each line tokenized on its own (so an error on one
-    line, an indentation error or Python 2 syntax, loses only that line's odd tokens)."""
-    out = []
-    for line in text.splitlines():
+_KEEP = (tokenize.NAME, tokenize.OP, tokenize.STRING, tokenize.NUMBER)
+_ENDS = (tokenize.NEWLINE, tokenize.NL)
+_LINE_END = (tokenize.NEWLINE, "\n")
+
+
+def _tokens(text):
+    """``(type, string)`` of every token, with a ``(NEWLINE, "\\n")`` at each line end. Where the
+    tokenizer stops (an indentation error, an unclosed string or bracket, a character Python 3
+    does not know), the line is skipped and tokenizing goes on from the next one."""
+    lines = text.splitlines(True)
+    out, start = [], 0
+    while start < len(lines):
+        feed = iter(lines[start:])
         try:
-            for tok in tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline):
-                if tok.type in (tokenize.NAME, tokenize.OP, tokenize.STRING, tokenize.NUMBER):
+            for tok in tokenize.generate_tokens(lambda: next(feed, "")):
+                if tok.type in _KEEP:
                     out.append((tok.type, tok.string))
-        except (tokenize.TokenError, IndentationError, SyntaxError):
-            pass
-        out.append((tokenize.NEWLINE, "\n"))
+                elif tok.type in _ENDS:
+                    out.append(_LINE_END)
+            return out
+        except (tokenize.TokenError, SyntaxError) as exc:
+            where = getattr(exc, "lineno", None) or (exc.args[1][0] if len(exc.args) > 1 else None) or 1
+            out.append(_LINE_END)
+            start += max(1, int(where))
     return out
 
 
@@ -174,7 +188,7 @@ def _call_arguments(toks, open_index, explicit_self):
 def facts_from_tokens(text):
     """Facts of a source that does not parse, from its tokens (approximate)."""
     facts = Facts()
-    toks = _line_tokens(text)
+    toks = _tokens(text)
     chain, i, n = [], 0, len(toks)
     while i < n:
         kind, value = toks[i]
@@ -356,3 +370,22 @@ def assess(path, criticality=0, weights=None, bands=None, strategies=None, scale
               "blocking": any(f["blocking"] for f in findings)}
     result.update(score(features, criticality, weights, bands, strategies, scales))
     return result
+
+
+def _assess_item(item):
+    path, criticality, options = item
+    return assess(path, criticality, **options)
+
+
+def assess_many(items, workers=None, **options):
+    """``assess`` for many ``(path, criticality)`` items, in order; with more than a handful,
+    spread over ``workers`` processes (default: the CPUs this process may use), since parsing is
+    CPU-bound. Processes are forked, so nothing is imported again."""
+    jobs = [(path, criticality, options) for path, criticality in items]
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if workers < 2 or len(jobs) < 16 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_assess_item(job) for job in jobs]
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_assess_item, jobs, chunksize=max(1, len(jobs) // (workers * 4))))

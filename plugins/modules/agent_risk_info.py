@@ -26,7 +26,7 @@ description:
     0.2, databases 0.15, criticality 0.1, each factor scaled to 0-100 - into RV(score), RV(level)
     (low 0-15, medium 16-25, high 26+) and a migration RV(strategy), showing each factor's
     contribution. Weights, bands, scales and strategies are options.
-  - With O(agents), assesses many scripts in one call.
+  - With O(agents), assesses many scripts in one call, spread over the CPUs this process may use.
 author:
   - Fleet maintainers (@aisystem-fleet)
 extends_documentation_fragment:
@@ -168,13 +168,14 @@ def main():
     try:
         if params["path"]:
             module.exit_json(changed=False, **_risk.assess(params["path"], params["criticality"], **options))
-        results = {}
+        items = []
         for index, agent in enumerate(params["agents"]):
             if not agent.get("name") or not agent.get("script_path"):
                 module.fail_json(msg="agents[%d] needs a name and a script_path" % index)
-            path = os.path.join(params["repo_root"] or "", agent["script_path"])
-            criticality = agent.get("criticality", 100.0 if agent.get("required") else 0.0)
-            results[agent["name"]] = _risk.assess(path, criticality, **options)
+            items.append((os.path.join(params["repo_root"] or "", agent["script_path"]),
+                          float(agent.get("criticality", 100.0 if agent.get("required") else 0.0))))
+        assessed = _risk.assess_many(items, **options)
+        results = dict(zip((a["name"] for a in params["agents"]), assessed))
     except (KeyError, TypeError, ValueError) as exc:
         module.fail_json(msg="bad weights, bands, scales or strategies: %s" % exc)
     module.exit_json(changed=False, agents=results, blocking=sorted(n for n, r in results.items() if r["blocking"]))

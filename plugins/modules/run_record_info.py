@@ -39,6 +39,9 @@ options:
     description: The record field (seconds since the epoch) that O(within) reads.
     type: str
     default: updated_at
+  period_field:
+    description: A record field (seconds) that, where a record has it, replaces O(within) for that record.
+    type: str
 seealso:
   - module: aisystem.fleet.run_record
 """
@@ -50,6 +53,7 @@ EXAMPLES = r"""
     statuses: [completed]
     within: 86400
     since_field: completed_at
+    period_field: observe_period
   register: recent
 """
 
@@ -79,6 +83,7 @@ def main():
             statuses=dict(type="list", elements="str", choices=list(_records.STATUSES)),
             within=dict(type="float"),
             since_field=dict(type="str", default="updated_at"),
+            period_field=dict(type="str"),
         ),
         supports_check_mode=True,
     )
@@ -88,8 +93,8 @@ def main():
         doc = _records.read_records(params["path"])
     except _records.RecordError as exc:
         module.fail_json(msg=str(exc))
-    since = None if params["within"] is None else now - params["within"]
-    records = _records.select(doc, params["agents"], params["statuses"], since, params["since_field"])
+    records = _records.select(doc, params["agents"], params["statuses"], now, params["within"], params["since_field"],
+                              params["period_field"])
     module.exit_json(changed=False, records=records, now=round(now, 3))
 
 

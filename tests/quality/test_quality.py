@@ -15,7 +15,8 @@ import pytest
 from conftest import REPO, VENV_BIN, ansible_env
 
 pytestmark = pytest.mark.quality
-MODULES = ["agent_analysis", "agent_backup", "agent_config", "agent_health_info", "agent_metrics_info", "nvml_info",
+MODULES = ["agent_analysis", "agent_backup", "agent_config", "agent_health_info", "agent_metrics_info", "agent_risk_info",
+           "machine_audit_info", "nvml_info",
            "run_record", "run_record_info", "sandbox_repo", "startup_config_info",
            "supervisor_program", "supervisor_program_info"]
 

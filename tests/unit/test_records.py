@@ -107,9 +107,15 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 
 def test_select_by_status_and_time(tmp_path):
     doc = {"agents": {"A": {"status": "completed", "completed_at": 100.0}, "B": {"status": "completed"},
-                      "C": {"status": "rolled_back", "completed_at": 100.0}}}
-    assert list(_records.select(doc, statuses=["completed"], since=50.0, since_field="completed_at")) == ["A"]
-    assert list(_records.select(doc, statuses=["completed"], since=150.0, since_field="completed_at")) == []
+                      "C": {"status": "rolled_back", "completed_at": 100.0},
+                      "D": {"status": "completed", "completed_at": 100.0, "observe_period": 10}}}
+    recent = _records.select(doc, statuses=["completed"], now=150.0, within=50.0, since_field="completed_at")
+    assert list(recent) == ["A", "D"]
+    assert list(_records.select(doc, statuses=["completed"], now=151.0, within=50.0, since_field="completed_at")) == []
+    # a record's own period replaces within
+    own = _records.select(doc, statuses=["completed"], now=150.0, within=86400.0, since_field="completed_at",
+                          period_field="observe_period")
+    assert list(own) == ["A"]
     assert list(_records.select(doc, agents=["B", "C"])) == ["B", "C"]
 
 

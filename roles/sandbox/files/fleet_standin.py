@@ -152,7 +152,7 @@ def main(argv=None):
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--health_check_port", type=int, required=True)
     parser.add_argument("--no-http", action="store_true", help="serve no HTTP /health")
-    args = parser.parse_args(argv)
+    args, _extra = parser.parse_known_args(argv)  # extra arguments are the sandbox's, for audits
     name = os.environ["AGENT_NAME"]
     with open(os.environ["STARTUP_CONFIG"], encoding="utf-8") as handle:
         data, root = load_yaml(handle.read(), os.environ["STARTUP_CONFIG"])
