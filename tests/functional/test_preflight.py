@@ -53,7 +53,9 @@ def test_preflight_reports_the_fleets_standing_risks_and_fails(fleet):
     assert [(f["machine"], f["agent"], f["key_path"].split(".")[-1]) for f in config] == [
         ("pc2", "SpeechRelayService", "api_key")]
     cmdline = by_code["credential_in_cmdline"]
-    assert [(f["machine"], f["agent"]) for f in cmdline] == [("pc2", "MemoryFusionHub")]
+    # (sandbox_program_args is by agent name, and both machines run a MemoryFusionHub)
+    assert sorted((f["machine"], f["agent"]) for f in cmdline) == [("mainpc", "MemoryFusionHub"),
+                                                                   ("pc2", "MemoryFusionHub")]
     assert all(f["severity"] == "error" for f in config + cmdline)
     everything = proc.stdout + proc.stderr + json.dumps(report)
     assert API_KEY not in everything and DB_PASSWORD not in everything
