@@ -10,7 +10,7 @@ export ANSIBLE_REMOTE_TMP := $(CURDIR)/.tmp/ansible-remote
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.tmp/ansible-local
 export ANSIBLE_NOCOWS := 1
 
-.PHONY: venv demo test sandbox-up sandbox-down fleet-info migrate rollback observe build bench clean
+.PHONY: venv demo test sandbox-up sandbox-down fleet-info migrate rollback observe preflight risk-report build bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/bootstrap
@@ -41,6 +41,12 @@ rollback: venv
 observe: venv
 	ansible-playbook playbooks/observe.yml
 
+preflight: venv
+	ansible-playbook playbooks/preflight.yml
+
+risk-report: venv
+	ansible-playbook playbooks/risk_report.yml
+
 # The tests use the real files' ports, as the demo does: a demo sandbox is brought down first.
 test: venv
 	@ansible-playbook playbooks/sandbox_down.yml >/dev/null 2>&1 || true
@@ -51,6 +57,7 @@ build: venv
 
 bench: venv
 	$(VENV)/bin/python benchmarks/bench_startup_config.py
+	$(VENV)/bin/python benchmarks/bench_risk.py
 	$(VENV)/bin/python benchmarks/bench_sandbox.py
 	$(VENV)/bin/python benchmarks/bench_migration.py
 	$(VENV)/bin/python benchmarks/bench_breach.py

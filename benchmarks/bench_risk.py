@@ -85,9 +85,9 @@ def main():
             {"aisystem.fleet.agent_risk_info": {"agents": agents}, "register": "risk"},
             {"ansible.builtin.assert": {"that": ["risk.agents | length == %d" % len(paths)]}}]}]))
         start = time.perf_counter()
-        proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), str(playbook), "-e",
-                        "ansible_python_interpreter=%s" % (VENV_BIN / "python")], cwd=REPO, env=ansible_env(),
-                       check=False, capture_output=True, text=True)
+        cmd = [str(VENV_BIN / "ansible-playbook"), str(playbook), "-e",
+               "ansible_python_interpreter=%s" % (VENV_BIN / "python")]
+        proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(), check=False, capture_output=True, text=True)
         module = time.perf_counter() - start
         if proc.returncode != 0:
             raise SystemExit("the playbook failed:\n%s\n%s" % (proc.stdout[-3000:], proc.stderr[-3000:]))

@@ -132,6 +132,7 @@ def format_audit(report):
     return lines
 
 
+RISK_FACTORS = ("file_size", "gpu", "threading", "databases", "criticality")
 RISK_COLUMNS = ("agent", "machine", "score", "level", "compiles", "lines", "gpu", "threads", "databases",
                 "size", "gpu w", "threading", "db", "criticality")
 
@@ -156,8 +157,7 @@ def _risk_row(row):
             "yes" if row.get("compiles") else ("missing" if not row.get("exists", True) else "NO"),
             feats.get("lines", ""), ",".join(feats.get("gpu") or []) or "-", concurrency,
             ",".join(feats.get("databases") or []) or "-") + tuple(
-        (contrib.get(k) or {}).get("contribution", "") for k in ("file_size", "gpu", "threading", "databases",
-                                                                    "criticality"))
+        (contrib.get(k) or {}).get("contribution", "") for k in RISK_FACTORS)
 
 
 def format_risk(report):
