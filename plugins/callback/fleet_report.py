@@ -134,7 +134,7 @@ def format_audit(report):
 
 RISK_FACTORS = ("file_size", "gpu", "threading", "databases", "criticality")
 RISK_COLUMNS = ("agent", "machine", "score", "level", "compiles", "lines", "gpu", "threads", "databases",
-                "size", "gpu w", "threading", "db", "criticality")
+                "size pts", "gpu pts", "threading pts", "db pts", "criticality pts")
 
 
 def build_risk(custom):
