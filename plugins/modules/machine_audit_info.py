@@ -30,6 +30,7 @@ extends_documentation_fragment:
 requirements:
   - psutil
   - PyYAML
+  - jsonschema
 options:
   startup_config:
     description: The machine's startup_config.yaml.
@@ -118,6 +119,10 @@ def main():
     params = module.params
     if _audit.psutil is None:
         module.fail_json(msg=missing_required_lib("psutil"))
+    if not _startup_config.HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=str(_startup_config.YAML_IMPORT_ERROR))
+    if not _startup_config.HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"), exception=str(_startup_config.JSONSCHEMA_IMPORT_ERROR))
     if not _supervisor.HAS_SUPERVISOR:
         module.fail_json(msg=missing_required_lib("supervisor"), exception=str(_supervisor.SUPERVISOR_IMPORT_ERROR))
     try:
