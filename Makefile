@@ -10,7 +10,7 @@ export ANSIBLE_REMOTE_TMP := $(CURDIR)/.tmp/ansible-remote
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.tmp/ansible-local
 export ANSIBLE_NOCOWS := 1
 
-.PHONY: venv demo test sandbox-up sandbox-down fleet-info migrate rollback observe preflight risk-report build bench clean
+.PHONY: venv demo test sandbox-up sandbox-down fleet-info migrate rollback observe preflight risk-report molecule build bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/bootstrap
@@ -46,6 +46,10 @@ preflight: venv
 
 risk-report: venv
 	ansible-playbook playbooks/risk_report.yml
+
+molecule: venv
+	@ansible-playbook playbooks/sandbox_down.yml >/dev/null 2>&1 || true
+	cd extensions && molecule test --all
 
 # The tests use the real files' ports, as the demo does: a demo sandbox is brought down first.
 test: venv

@@ -12,7 +12,7 @@ import shutil
 import ansible_runner
 import pytest
 
-from conftest import COLLECTIONS, REPO, VENV_BIN, ansible_env
+from conftest import COLLECTIONS, REPO, ansible_env
 from sandbox import running_sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -45,10 +45,9 @@ def private_data_dir(fleet, tmp_path, extravars):
 
 def run(fleet, tmp_path, playbook, extravars):
     pdd = private_data_dir(fleet, tmp_path, extravars)
-    result = ansible_runner.run(private_data_dir=str(pdd), playbook=playbook, ident="job1", quiet=True,
-                                cmdline="--inventory %s" % (pdd / "inventory"),
-                                binary=str(VENV_BIN / "ansible-playbook"))
+    result = ansible_runner.run(private_data_dir=str(pdd), playbook=playbook, ident="job1", quiet=True)
     stats = [e for e in result.events if e["event"] == "playbook_on_stats"]
+    assert stats, result.stdout.read()[-4000:]
     return result, stats[-1]["event_data"]["artifact_data"], pdd
 
 

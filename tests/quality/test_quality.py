@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from conftest import REPO, VENV_BIN, ansible_env
 
@@ -80,4 +81,25 @@ def test_published_collection_installs_and_documents(tmp_path):
                  "http_health_port", "EXAMPLES", "check_mode"):
         assert word in doc, word
     roles = run([VENV_BIN / "ansible-doc", "-t", "role", "-l", "aisystem.fleet"], cwd=tmp_path, env=env).stdout
-    assert "aisystem.fleet.sandbox" in roles
+    assert "aisystem.fleet.sandbox" in roles and "aisystem.fleet.prerequisites" in roles
+
+
+def test_execution_environment_renders_its_build_context(tmp_path):
+    version = yaml.safe_load((REPO / "galaxy.yml").read_text())["version"]
+    definition = yaml.safe_load((REPO / "meta" / "execution-environment.yml").read_text())
+    assert definition["version"] == 3
+    tarball = "aisystem-fleet-%s.tar.gz" % version
+    assert definition["additional_build_files"][0]["src"] == "../.tmp/dist/" + tarball
+    run([VENV_BIN / "ansible-galaxy", "collection", "build", "--force", "--output-path", REPO / ".tmp" / "dist", REPO])
+    run([VENV_BIN / "ansible-builder", "create", "-f", REPO / "meta" / "execution-environment.yml",
+         "--context", tmp_path / "ee"])
+    dockerfile = (tmp_path / "ee" / "Dockerfile").read_text()
+    assert "ansible-galaxy collection install /tmp/aisystem-fleet.tar.gz" in dockerfile
+    assert (tmp_path / "ee" / "_build" / "collections" / tarball).is_file()
+    assert "pyzmq" in (tmp_path / "ee" / "_build" / "requirements.txt").read_text()
+    assert "openssh-clients" in (tmp_path / "ee" / "_build" / "bindep.txt").read_text()
+
+
+def test_changelog_fragments_lint_clean():
+    proc = run([VENV_BIN / "antsibull-changelog", "lint"])
+    assert proc.stdout.strip() == ""

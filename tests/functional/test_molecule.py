@@ -1,0 +1,20 @@
+# -*- coding: utf-8 -*-
+"""molecule test --all over extensions/molecule/ (default, rollback, gpu) on localhost; molecule's
+exit code decides, not its recap."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conftest import REPO, VENV_BIN, ansible_env
+
+pytestmark = pytest.mark.sandbox
+
+
+def test_molecule_all_scenarios():
+    proc = subprocess.run([str(VENV_BIN / "molecule"), "test", "--all"], cwd=REPO / "extensions",
+                          env=ansible_env({"NO_COLOR": "1", "PY_COLORS": "0"}), capture_output=True, text=True,
+                          timeout=1200, check=False)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
