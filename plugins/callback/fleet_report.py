@@ -43,7 +43,7 @@ import os
 
 from ansible.plugins.callback import CallbackBase
 
-COLUMNS = ("agent", "machine", "result", "changed keys", "preflight s", "backup s", "rewrite s", "restart s",
+COLUMNS = ("agent", "machine", "result", "risk", "changed keys", "preflight s", "backup s", "rewrite s", "restart s",
            "analysis s", "rollback s")
 DURATIONS = ("preflight_s", "backup_s", "rewrite_s", "restart_s", "analysis_s", "rollback_s")
 
@@ -78,7 +78,8 @@ def format_table(report):
     rows = [COLUMNS]
     for agent in report["agents"]:
         d = agent.get("durations") or {}
-        rows.append((agent["agent"], agent.get("machine") or "", agent["result"], ",".join(agent.get("changed_keys") or []))
+        rows.append((agent["agent"], agent.get("machine") or "", agent["result"], agent.get("risk_level") or "",
+                     ",".join(agent.get("changed_keys") or []))
                     + tuple(str(d.get(key, "")) for key in DURATIONS))
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
