@@ -34,8 +34,8 @@ def test_audit_report_puts_errors_first_and_counts_severities():
         "mainpc": {"findings": [{"code": "gpu_unavailable", "severity": "info", "machine": "mainpc", "agent": None,
                                  "message": "m3"}], "programs": 54}}}
     report = fleet_report.build_audit(custom)
-    assert [f["code"] for f in report["findings"]] == ["credential_in_config", "http_health_port_collision",
-                                                        "gpu_unavailable"]
+    codes = [f["code"] for f in report["findings"]]
+    assert codes == ["credential_in_config", "http_health_port_collision", "gpu_unavailable"]
     assert report["counts"] == {"error": 1, "warning": 1, "info": 1}
     assert report["machines"]["mainpc"] == {"programs": 54}
     assert fleet_report.format_audit(report)[-1] == "preflight: 1 error, 1 warning, 1 info"
