@@ -6,32 +6,14 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """How an agent is sampled over a window (agent_metrics_info, agent_analysis)."""
+    """How an agent is sampled over a window (agent_metrics_info, agent_analysis), with aisystem.fleet.health_probe."""
 
     DOCUMENTATION = r"""
 options:
-  host:
-    description: Address the agent listens on, as seen from the managed node.
-    type: str
-    default: 127.0.0.1
   health_check_port:
     description: The agent's C(health_check_port) (HTTP probes go to this port + 1).
     type: int
     required: true
-  protocol:
-    description: C(zmq) probes O(health_check_port); C(http) probes O(health_check_port) + 1.
-    type: str
-    choices: [zmq, http]
-    default: zmq
-  timeout:
-    description: Seconds one health probe waits for a reply.
-    type: float
-    default: 2.0
-  healthy_statuses:
-    description: Values of the reply's C(status) that count as healthy.
-    type: list
-    elements: str
-    default: [ok]
   name:
     description:
       - The agent's supervisord program. With it every sample reads the program's state and

@@ -34,8 +34,6 @@ from __future__ import annotations
 
 from ansible_collections.aisystem.fleet.plugins.module_utils._health import latency_summary
 
-VERDICTS = ("successful", "failed", "inconclusive")
-
 # Failure conditions and their defaults (module options of agent_analysis).
 CONDITION_DEFAULTS = {
     "failure_limit": 3,            # unhealthy samples in a row that fail the analysis

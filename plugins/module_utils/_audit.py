@@ -201,10 +201,10 @@ def port_findings(agents, programs, listening, flagged_http_ports=()):
 
 def script_findings(agents, repo_root):
     """Scripts missing or not compiling (blocking), from _risk."""
+    paths = [os.path.join(repo_root, agent["script_path"]) for agent in agents]
     out = []
-    for agent in agents:
-        path = os.path.join(repo_root, agent["script_path"])
-        for item in _risk.assess(path)["findings"]:
+    for agent, path, result in zip(agents, paths, _risk.assess_many([(p, 0) for p in paths])):
+        for item in result["findings"]:
             if item["blocking"]:
                 out.append(finding(item["code"], "error", item["message"], agent["name"], path=path))
     return out
@@ -234,8 +234,9 @@ def audit_machine(startup_config, repo_root, client, variables=None, backup_dir=
     """
     with open(startup_config, encoding="utf-8") as handle:
         text = handle.read()
-    parsed = _startup_config.parse_startup_config(text, startup_config, variables)
-    _data, root = _startup_config.load_yaml(text, startup_config)
+    loaded = _startup_config.load_yaml(text, startup_config)
+    parsed = _startup_config.parse_startup_config(text, startup_config, variables, loaded=loaded)
+    root = loaded[1]
     agents = parsed["agents"]
     findings = cross_machine(config_findings(parsed), other_machines)
     findings += credential_findings_yaml(root, startup_config)

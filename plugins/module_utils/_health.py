@@ -41,6 +41,14 @@ except ImportError as exc:  # pragma: no cover - exercised through the module
 
 HEALTH_REQUEST = {"action": "health_check"}
 
+# Module options of a health probe (doc fragment aisystem.fleet.health_probe).
+PROBE_ARGUMENT_SPEC = dict(
+    host=dict(type="str", default="127.0.0.1"),
+    protocol=dict(type="str", choices=["zmq", "http"], default="zmq"),
+    timeout=dict(type="float", default=2.0),
+    healthy_statuses=dict(type="list", elements="str", default=["ok"]),
+)
+
 
 def percentile(values, fraction):
     """Nearest-rank percentile of ``values`` (``fraction`` in 0-1); None when empty."""

@@ -36,13 +36,11 @@ except ImportError as exc:  # pragma: no cover - exercised through the modules
     HAS_PSUTIL = False
     PSUTIL_IMPORT_ERROR = exc
 
-# Module options shared by agent_metrics_info and agent_analysis (doc fragment aisystem.fleet.sampling).
+# Module options shared by agent_metrics_info and agent_analysis (doc fragments aisystem.fleet.health_probe
+# and aisystem.fleet.sampling).
 SAMPLING_ARGUMENT_SPEC = dict(
-    host=dict(type="str", default="127.0.0.1"),
+    _health.PROBE_ARGUMENT_SPEC,
     health_check_port=dict(type="int", required=True),
-    protocol=dict(type="str", choices=["zmq", "http"], default="zmq"),
-    timeout=dict(type="float", default=2.0),
-    healthy_statuses=dict(type="list", elements="str", default=["ok"]),
     name=dict(type="str"),
     duration=dict(type="float", default=10.0),
     interval=dict(type="float", default=1.0),

@@ -345,18 +345,15 @@ def score(features, criticality=0, weights=None, bands=None, strategies=None, sc
     return {"score": total, "level": level, "strategy": dict(plans[level], level=level), "contributions": contributions}
 
 
-def assess(path, criticality=0, weights=None, bands=None, strategies=None, scales=None, reader=None):
+def assess(path, criticality=0, weights=None, bands=None, strategies=None, scales=None):
     """Read ``path`` and assess it: ``{"path", "exists", "compiles", "error", "approximate",
     "features", "findings", "blocking", "score", "level", "strategy", "contributions"}``.
 
     A missing or unreadable file is a blocking ``script_missing`` finding, not an exception.
     """
     try:
-        if reader is not None:
-            data = reader(path)
-        else:
-            with open(path, "rb") as handle:
-                data = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         finding = {"code": "script_missing", "severity": "error", "blocking": True,
                    "message": "%s cannot be read: %s" % (path, exc.strerror or exc)}

@@ -432,10 +432,11 @@ def schema_errors(data, schema_name):
     return out
 
 
-def parse_startup_config(text, filename="<string>", variables=None, validate=True):
+def parse_startup_config(text, filename="<string>", variables=None, validate=True, loaded=None):
     """Read a startup_config.yaml text.
 
     :param text: the file's text.
+    :param loaded: ``load_yaml(text, filename)``'s result, when the caller has it already.
     :param filename: used in messages only.
     :param variables: values for ``${NAME}`` in ports; ``PORT_OFFSET`` defaults to 0.
     :param validate: also validate against the layout's JSON Schema.
@@ -445,7 +446,7 @@ def parse_startup_config(text, filename="<string>", variables=None, validate=Tru
     :raises StartupConfigError: malformed YAML, a document that is not a mapping, or no
         agents layout at all.
     """
-    data, root = load_yaml(text, filename)
+    data, root = loaded or load_yaml(text, filename)
     if not isinstance(data, dict):
         raise StartupConfigError("%s: expected a mapping at the top of the document, found %s"
                                  % (filename, type(data).__name__))

@@ -26,13 +26,8 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - aisystem.fleet.attributes.info_module
-requirements:
-  - pyzmq (for O(protocol=zmq))
+  - aisystem.fleet.health_probe
 options:
-  host:
-    description: Address the agent listens on, as seen from the managed node.
-    type: str
-    default: 127.0.0.1
   health_check_port:
     description: The agent's C(health_check_port). One of O(health_check_port) or O(agents) is required.
     type: int
@@ -43,24 +38,10 @@ options:
         such as the rest of a M(aisystem.fleet.startup_config_info) agent, are ignored.
     type: list
     elements: dict
-  protocol:
-    description: C(zmq) probes O(health_check_port); C(http) probes O(health_check_port) + 1.
-    type: str
-    choices: [zmq, http]
-    default: zmq
-  timeout:
-    description: Seconds one attempt waits for a reply.
-    type: float
-    default: 2.0
   wait_timeout:
     description: Seconds to keep retrying until healthy; C(0) makes one attempt.
     type: float
     default: 0
-  healthy_statuses:
-    description: Values of C(status) that count as healthy.
-    type: list
-    elements: str
-    default: [ok]
   samples:
     description: Probes per agent once it is healthy, for the latency percentiles.
     type: int
@@ -156,14 +137,11 @@ from ansible_collections.aisystem.fleet.plugins.module_utils import _health
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            host=dict(type="str", default="127.0.0.1"),
             health_check_port=dict(type="int"),
             agents=dict(type="list", elements="dict"),
-            protocol=dict(type="str", choices=["zmq", "http"], default="zmq"),
-            timeout=dict(type="float", default=2.0),
             wait_timeout=dict(type="float", default=0.0),
-            healthy_statuses=dict(type="list", elements="str", default=["ok"]),
             samples=dict(type="int", default=1),
+            **_health.PROBE_ARGUMENT_SPEC
         ),
         required_one_of=[("health_check_port", "agents")],
         mutually_exclusive=[("health_check_port", "agents")],

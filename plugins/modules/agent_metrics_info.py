@@ -25,11 +25,11 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - aisystem.fleet.attributes.info_module
+  - aisystem.fleet.health_probe
   - aisystem.fleet.sampling
   - aisystem.fleet.supervisor
   - aisystem.fleet.gpu
 requirements:
-  - pyzmq (for O(protocol=zmq))
   - psutil
 seealso:
   - module: aisystem.fleet.agent_analysis

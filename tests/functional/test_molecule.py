@@ -9,12 +9,19 @@ import subprocess
 import pytest
 
 from conftest import REPO, VENV_BIN, ansible_env
+from sandbox import Sandbox
 
 pytestmark = pytest.mark.sandbox
 
 
 def test_molecule_all_scenarios():
-    proc = subprocess.run([str(VENV_BIN / "molecule"), "test", "--all"], cwd=REPO / "extensions",
-                          env=ansible_env({"NO_COLOR": "1", "PY_COLORS": "0"}), capture_output=True, text=True,
-                          timeout=1200, check=False)
+    try:
+        proc = subprocess.run([str(VENV_BIN / "molecule"), "test", "--all"], cwd=REPO / "extensions",
+                              env=ansible_env({"NO_COLOR": "1", "PY_COLORS": "0"}), capture_output=True, text=True,
+                              timeout=1200, check=False)
+    finally:
+        # a scenario that fails before its cleanup leaves its sandbox (in molecule's ephemeral
+        # directories below HOME) running: stop whatever is left
+        for leftover in Sandbox(REPO / ".tmp" / "home" / ".cache" / "molecule").processes():
+            leftover.kill()
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
