@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 from pathlib import Path
 
@@ -45,8 +46,15 @@ class Sandbox:
         parsed = sc.read_startup_config(str(self.config_path(machine)), MACHINES[machine]["variables"], validate=False)
         return parsed
 
+    def supervisor_socket(self, machine):
+        """The socket path the role wrote into the machine's supervisord.conf (a deep root's lies in
+        the temp directory)."""
+        conf = configparser.ConfigParser(interpolation=None)
+        conf.read(self.root / machine / "supervisor" / "supervisord.conf")
+        return conf["unix_http_server"]["file"]
+
     def supervisor(self, machine):
-        return SupervisorClient("unix://%s" % (self.root / machine / "supervisor" / "supervisor.sock"), timeout=10)
+        return SupervisorClient("unix://%s" % self.supervisor_socket(machine), timeout=10)
 
     def processes(self):
         """Every live process whose command line mentions the sandbox root."""

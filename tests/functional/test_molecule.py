@@ -21,7 +21,10 @@ def test_molecule_all_scenarios():
                               timeout=1200, check=False)
     finally:
         # a scenario that fails before its cleanup leaves its sandbox (in molecule's ephemeral
-        # directories below HOME) running: stop whatever is left
-        for leftover in Sandbox(REPO / ".tmp" / "home" / ".cache" / "molecule").processes():
+        # directories, ANSIBLE_HOME/tmp/molecule.*) running: stop whatever is left
+        for leftover in Sandbox(REPO / ".tmp" / "ansible-home" / "tmp").processes():
             leftover.kill()
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    out = proc.stdout + proc.stderr
+    # the failed tasks first (a recap alone does not say which task failed), then the tail
+    failures = [line for line in out.splitlines() if line.startswith(("fatal:", "failed:", "ERROR!"))]
+    assert proc.returncode == 0, "\n".join(failures)[:6000] + "\n...\n" + out[-4000:]
