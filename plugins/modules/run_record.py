@@ -20,6 +20,14 @@ description:
     C(pending) leaves alone (RV(kept)) an agent whose record another run left C(in_progress) -
     that record is what the next run needs to recover the agent - or C(completed) in the same
     O(batch), so that rerunning a batch keeps what it finished.
+  - >-
+    The run record also holds the machine's lease, which keeps two runs from migrating one machine
+    at once. With O(lease=present) the call takes the lease for O(run_id), or renews it, for
+    O(lease_ttl) seconds; O(lease=renew) renews it, with the TTL it was taken with, only if O(run_id)
+    holds it (a run that gave it back does not take it again); O(lease=absent) gives it back after the write. While another run's lease
+    is live (renewed within its TTL) the call fails and writes nothing, unless O(break_lease=true);
+    an expired lease is taken over (RV(lease_replaced)). Taking, renewing and giving back the lease
+    is not reported as a change.
   - The record is the evidence a rerun acts on; see the role aisystem.fleet.agent_migration.
 author:
   - Fleet maintainers (@aisystem-fleet)
@@ -32,7 +40,9 @@ attributes:
   diff_mode:
     support: none
   idempotent:
-    description: A record that already holds the status and fields is not written again.
+    description: >-
+      A record that already holds the status and fields is not changed again (only the lease's
+      renewal time is written).
     support: full
 options:
   path:
@@ -40,14 +50,13 @@ options:
     type: path
     required: true
   agents:
-    description: Agent names whose records to set.
+    description: Agent names whose records to set; empty for a call that only takes or gives back the lease.
     type: list
     elements: str
-    required: true
+    default: []
   status:
-    description: The status to record.
+    description: The status to record; required when O(agents) is not empty.
     type: str
-    required: true
     choices: [pending, in_progress, completed, failed, rolled_back]
   run_id:
     description: The run's id (an AWX job id, or a timestamp), to tell this run from a dead one.
@@ -64,6 +73,25 @@ options:
     description: More fields to merge into each record (not C(status), C(step), C(run_id), C(batch), C(updated_at), C(history)).
     type: dict
     default: {}
+  lease:
+    description: >-
+      C(present) takes or renews the machine's lease for O(run_id); C(renew) renews it if O(run_id)
+      holds it; C(absent) gives it back after the write.
+    type: str
+    choices: [present, renew, absent]
+    default: renew
+  lease_ttl:
+    description: >-
+      With O(lease=present), seconds the lease stays live after each write of the run. Longer than
+      the longest gap between two writes of a run (an agent's baseline, restart and analysis window).
+    type: float
+    default: 3600
+  break_lease:
+    description: >-
+      Take (or give back) the lease even while another run's is live. Only for a run known to be
+      dead: a killed controller, a cancelled job.
+    type: bool
+    default: false
 seealso:
   - module: aisystem.fleet.run_record_info
 """
@@ -79,6 +107,12 @@ EXAMPLES = r"""
     batch: pc2_batch2
     fields:
       backup_id: 20261121T101500.123456Z
+
+- name: Give the machine's lease back at the end of the run
+  aisystem.fleet.run_record:
+    path: /home/haymayndz/AI_System_Monorepo/.fleet/state/run-records.json
+    run_id: "{{ awx_job_id | default('manual') }}"
+    lease: absent
 """
 
 RETURN = r"""
@@ -95,6 +129,30 @@ kept:
   returned: always
   type: list
   elements: str
+lease:
+  description: The machine's lease after the call (null when no run holds it).
+  returned: always
+  type: dict
+  contains:
+    run_id:
+      description: The run that holds it.
+      type: str
+    batch:
+      description: That run's batch.
+      type: str
+    acquired_at:
+      description: When that run took it, seconds since the epoch.
+      type: float
+    renewed_at:
+      description: Its last renewal, seconds since the epoch.
+      type: float
+    ttl:
+      description: Seconds it stays live after its last renewal.
+      type: float
+lease_replaced:
+  description: Another run's lease that this call took over (expired, or broken with O(break_lease)), else null.
+  returned: always
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -106,19 +164,24 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
-            agents=dict(type="list", elements="str", required=True),
-            status=dict(type="str", required=True, choices=list(_records.STATUSES)),
+            agents=dict(type="list", elements="str", default=[]),
+            status=dict(type="str", choices=list(_records.STATUSES)),
             run_id=dict(type="str", required=True),
             batch=dict(type="str", default=""),
             step=dict(type="str"),
             fields=dict(type="dict", default={}),
+            lease=dict(type="str", default="renew", choices=list(_records.LEASE_STATES)),
+            lease_ttl=dict(type="float", default=_records.LEASE_TTL),
+            break_lease=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     params = module.params
     try:
         result = _records.update_records(params["path"], params["agents"], params["status"], params["run_id"],
-                                         params["batch"], params["step"], params["fields"], module.check_mode)
+                                         params["batch"], params["step"], params["fields"], module.check_mode,
+                                         lease=params["lease"], lease_ttl=params["lease_ttl"],
+                                         break_lease=params["break_lease"])
     except (_records.RecordError, OSError, TimeoutError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

@@ -62,6 +62,12 @@ records:
   description: The selected agents' records by name (shape in M(aisystem.fleet.run_record)).
   returned: always
   type: dict
+lease:
+  description: >-
+    The machine's lease while it is live (the run migrating this machine now; shape in
+    M(aisystem.fleet.run_record)), else null.
+  returned: always
+  type: dict
 now:
   description: The time of the read, in seconds since the epoch.
   returned: always
@@ -95,7 +101,7 @@ def main():
         module.fail_json(msg=str(exc))
     records = _records.select(doc, params["agents"], params["statuses"], now, params["within"], params["since_field"],
                               params["period_field"])
-    module.exit_json(changed=False, records=records, now=round(now, 3))
+    module.exit_json(changed=False, records=records, lease=_records.live_lease(doc, now), now=round(now, 3))
 
 
 if __name__ == "__main__":

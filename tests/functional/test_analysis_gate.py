@@ -178,8 +178,16 @@ def test_killed_controller_then_rerun_leaves_no_agent_changed_without_a_record(f
     proc.wait(30)
     left = {a: r["status"] for a, r in records(fleet, "pc2").items() if a in agents}
     assert left[agents[0]] == "in_progress", left
-    rerun, got = migrate(fleet, "killed", spec)
+    # the dead run still holds the machine's lease: a plain rerun is refused and changes nothing
+    record_file = fleet.root / "pc2" / "state" / "run-records.json"
+    state = (record_file.read_text(), fleet.config_path("pc2").read_text())
+    refused, _got = migrate(fleet, "killed", spec)
+    assert refused.returncode != 0 and "is leased to run" in refused.stdout, refused.stdout[-4000:]
+    assert "fleet_break_lease=true" in refused.stdout
+    assert (record_file.read_text(), fleet.config_path("pc2").read_text()) == state
+    rerun, got = migrate(fleet, "killed", spec, "-e", "fleet_break_lease=true")
     assert rerun.returncode == 0, rerun.stdout[-4000:]
+    assert "lease" not in _records.read_records(str(record_file))  # given back at the end
     # agents the dead run finished are left alone, the one it left half-way is recovered
     for agent in agents:
         assert got[agent]["result"] == ("unchanged" if left[agent] == "completed" else "completed"), got[agent]

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from ansible_collections.aisystem.fleet.plugins.module_utils import _agent_config as ac
-from ansible_collections.aisystem.fleet.plugins.module_utils import _health
+from ansible_collections.aisystem.fleet.plugins.module_utils import _health, _records
 from ansible_collections.aisystem.fleet.plugins.module_utils import _startup_config as sc
 from conftest import fixture_text
 from sandbox import running_sandbox
@@ -69,6 +69,10 @@ def health(fleet, agent):
     return _health.probe_zmq("127.0.0.1", port, timeout=5)
 
 
+def lease(fleet):
+    return _records.read_records(str(fleet.root / "pc2" / "state" / "run-records.json")).get("lease")
+
+
 def test_pc2_batch1_migrates(fleet):
     original = fixture_text("pc2_startup_config.2025-07-23.yaml")
     assert pc2_text(fleet) == original
@@ -99,6 +103,7 @@ def test_pc2_batch1_migrates(fleet):
     assert {a["result"] for a in got.values()} == {"completed"}
     assert all(a["changed_keys"] == ["observability"] and a["durations"]["restart_s"] > 0 for a in got.values())
     assert "FLEET REPORT" in proc.stdout and "batch pc2_batch1: 7 completed" in proc.stdout
+    assert lease(fleet) is None  # taken at the plan, given back at the end
 
 
 def test_rerun_changes_nothing(fleet):
@@ -144,6 +149,7 @@ def test_failing_second_agent_is_rolled_back_and_stops_the_batch(fleet):
     assert health(fleet, "UnifiedMemoryReasoningAgent")["status"] == "ok"
     assert after["ContextManager"] == before["ContextManager"]
     assert "rolled_back" in proc.stdout
+    assert lease(fleet) is None  # the batch stopped at the failed agent, which gave the lease back
 
 
 def test_damaged_backup_is_refused_and_nothing_changes(fleet):

@@ -126,3 +126,87 @@ def test_pending_keeps_what_the_same_batch_completed(tmp_path):
     assert got["kept"] == ["A"] and not got["changed"]
     got = _records.update_records(path, ["A"], "pending", "run2", "b2")
     assert got["records"]["A"]["status"] == "pending" and got["records"]["A"]["backup_id"] == "x"
+
+
+class FixedClock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def lease_of(path):
+    return _records.read_records(path).get("lease")
+
+
+def test_lease_is_taken_renewed_and_given_back_without_reporting_a_change(tmp_path):
+    path = str(tmp_path / "run-records.json")
+    clock = FixedClock(1000.0)
+    got = _records.update_records(path, [], None, "run1", "b1", lease="present", lease_ttl=60, clock=clock)
+    assert not got["changed"] and got["lease_replaced"] is None
+    assert lease_of(path) == {"run_id": "run1", "batch": "b1", "acquired_at": 1000.0, "renewed_at": 1000.0, "ttl": 60.0}
+    clock.now = 1050.0  # a write of the same run renews it, keeping when it was taken
+    _records.update_records(path, ["A"], "pending", "run1", "b1", lease="present", lease_ttl=60, clock=clock)
+    assert lease_of(path)["renewed_at"] == 1050.0 and lease_of(path)["acquired_at"] == 1000.0
+    clock.now = 1055.0  # "renew" renews the lease this run holds
+    _records.update_records(path, ["A"], "in_progress", "run1", "b1", step="s", lease="renew", clock=clock)
+    assert lease_of(path)["renewed_at"] == 1055.0 and lease_of(path)["ttl"] == 60.0  # as taken
+    got = _records.update_records(path, [], None, "run1", "b1", lease="absent", clock=clock)
+    assert not got["changed"] and got["lease"] is None and lease_of(path) is None
+    # once given back (a failed agent stops the batch), a later write of the run takes nothing
+    got = _records.update_records(path, ["A"], "completed", "run1", "b1", lease="renew", clock=clock)
+    assert got["changed"] and got["lease"] is None and lease_of(path) is None
+
+
+@pytest.mark.parametrize("agents, lease, break_lease, refused, after_run", [
+    (["A"], "present", False, True, "run1"),     # another run's write, while run1 migrates
+    ([], "present", False, True, "run1"),        # another run taking the lease
+    (["A"], None, False, True, "run1"),          # a write that leaves the lease alone is refused too
+    ([], "absent", False, False, "run1"),        # giving back a lease it does not hold: nothing
+    (["A"], "present", True, False, "run2"),     # break_lease takes it over
+    ([], "absent", True, False, None),           # break_lease and absent: the operator's unlock
+])
+def test_a_live_lease_of_another_run(tmp_path, agents, lease, break_lease, refused, after_run):
+    path = str(tmp_path / "run-records.json")
+    clock = FixedClock(1000.0)
+    _records.update_records(path, ["A"], "in_progress", "run1", "b1", step="analysis", lease="present",
+                            lease_ttl=60, clock=clock)
+    before = open(path, encoding="utf-8").read()
+    clock.now = 1059.0  # 59 s after run1's last write: still live
+    if refused:
+        with pytest.raises(_records.LeaseHeld, match="leased to run run1 .batch b1.*renewed 59 s ago, for 1 s more"):
+            _records.update_records(path, agents, "pending", "run2", "b1", lease=lease, clock=clock)
+        assert open(path, encoding="utf-8").read() == before
+        return
+    got = _records.update_records(path, agents, "pending", "run2", "b1", lease=lease, break_lease=break_lease,
+                                  clock=clock)
+    assert (lease_of(path) or {}).get("run_id") == after_run
+    assert (got["lease_replaced"] or {}).get("run_id") == ("run1" if break_lease else None)
+
+
+def test_an_expired_lease_is_taken_over(tmp_path):
+    path = str(tmp_path / "run-records.json")
+    clock = FixedClock(1000.0)
+    _records.update_records(path, ["A"], "in_progress", "dead", "b1", step="restart", lease="present",
+                            lease_ttl=60, clock=clock)
+    clock.now = 1061.0
+    assert _records.live_lease(_records.read_records(path), clock.now) is None
+    got = _records.update_records(path, ["A"], "pending", "new", "b1", lease="present", clock=clock)
+    assert got["lease_replaced"]["run_id"] == "dead" and got["lease"]["run_id"] == "new"
+    assert got["kept"] == ["A"]  # the dead run's in_progress record is still the evidence
+
+
+def test_check_mode_refuses_a_held_lease_and_writes_no_lease(tmp_path):
+    path = str(tmp_path / "run-records.json")
+    clock = FixedClock(1000.0)
+    got = _records.update_records(path, ["A"], "pending", "run1", "b1", lease="present", check_mode=True, clock=clock)
+    assert got["lease"]["run_id"] == "run1" and not os.path.exists(path)
+    _records.update_records(path, ["A"], "pending", "run1", "b1", lease="present", clock=clock)
+    with pytest.raises(_records.LeaseHeld):
+        _records.update_records(path, ["A"], "pending", "run2", "b1", lease="present", check_mode=True, clock=clock)
+
+
+def test_unknown_lease_state_is_refused(tmp_path):
+    with pytest.raises(_records.RecordError, match="lease must be one of present, renew, absent"):
+        _records.update_records(str(tmp_path / "r.json"), [], None, "r", "b", lease="held")
