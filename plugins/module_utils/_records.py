@@ -54,7 +54,12 @@ class RecordError(Exception):
 
 
 class LeaseHeld(RecordError):
-    """Another run holds the machine's lease: it is migrating this machine now."""
+    """Another run holds the machine's lease: it is migrating this machine now. ``lease`` is that
+    run's lease (the document's ``lease`` mapping)."""
+
+    def __init__(self, message, lease):
+        super().__init__(message)
+        self.lease = lease
 
 
 def record_path(state_dir):
@@ -172,7 +177,7 @@ def update_records(path, agents, status, run_id, batch, step=None, fields=None, 
         previous = doc.get("lease")
         held = live_lease(doc, now)
         if held and held.get("run_id") != run_id and not break_lease and (agents or lease == "present"):
-            raise LeaseHeld(describe_lease(held, now, path))
+            raise LeaseHeld(describe_lease(held, now, path), held)
         new_lease = _leased(previous, lease, run_id, batch, lease_ttl, break_lease, now)
         replaced = previous if previous and previous.get("run_id") != run_id and new_lease is not previous else None
         before, after, kept = {}, {}, []

@@ -153,6 +153,10 @@ lease_replaced:
   description: Another run's lease that this call took over (expired, or broken with O(break_lease)), else null.
   returned: always
   type: dict
+held_by:
+  description: When the call fails because another run's lease is live, that lease (shape of RV(lease)).
+  returned: failure
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -182,6 +186,8 @@ def main():
                                          params["batch"], params["step"], params["fields"], module.check_mode,
                                          lease=params["lease"], lease_ttl=params["lease_ttl"],
                                          break_lease=params["break_lease"])
+    except _records.LeaseHeld as exc:
+        module.fail_json(msg=str(exc), held_by=exc.lease)
     except (_records.RecordError, OSError, TimeoutError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

@@ -223,6 +223,22 @@ def test_dead_run_before_the_rewrite_is_rolled_back_then_migrated(fleet):
     assert health(fleet, "pc2", agent)["reply"]["config"] == {"generation": 2}
 
 
+def test_observe_leaves_a_machine_another_run_is_migrating(fleet):
+    record_file = fleet.root / "pc2" / "state" / "run-records.json"
+    _records.update_records(str(record_file), [], None, "other-run", "pc2_batch9", lease="present")
+    before = record_file.read_text()
+    try:
+        proc = fleet.playbook("observe.yml", check=False)
+    finally:
+        after = record_file.read_text()
+        _records.update_records(str(record_file), [], None, "other-run", "pc2_batch9", lease="absent")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "Not observed this time" in proc.stdout and "leased to run other-run (batch pc2_batch9)" in proc.stdout
+    assert after == before  # not one write on the busy machine
+    got = report(fleet)
+    assert got and not [a for a in got.values() if a["machine"] == "pc2"]  # mainpc was observed
+
+
 def test_observe_rolls_back_a_completed_agent_that_breaches_later(fleet):
     agent = "AsyncProcessor"  # completed by test_no_driver_skips_the_gpu_gate_unless_required
     assert records(fleet, "pc2")[agent]["status"] == "completed"
