@@ -16,8 +16,7 @@ File shape::
          "run_id": str, "batch": str, "updated_at": float,   # seconds since the epoch (UTC)
          ...fields the playbook adds: backup_id, baseline, patch_sha256, durations,
             completed_at, error, ...
-         "history": [{"run_id", "batch", "status", "step", "at"}]}}}   # newest last, 50 kept
-
+         "history": [{"run_id", "batch", "status", "step", "at"}]}},   # newest last, 50 kept
      "lease": {"run_id": str, "batch": str, "acquired_at": float, "renewed_at": float,
                "ttl": float}}      # seconds; absent when no run holds the machine
 
@@ -26,10 +25,11 @@ the key), so what a run recorded (its backup and baseline) stays until replaced.
 
 The lease keeps two runs from migrating one machine at once. A run takes it with its first
 write (``lease="present"``) and renews it with every write after (``"renew"``, which takes
-nothing when the run holds no lease); it is live while ``now - renewed_at <= ttl``. While another run's lease is live every write is refused
-(:class:`LeaseHeld`), unless ``break_lease`` is given (for a run known to be dead: a killed
-controller, a cancelled job); an expired lease is taken over. A run gives it back with its last
-write (``lease="absent"``). Taking, renewing and giving back the lease is not reported as a change.
+nothing when the run holds no lease); it is live while ``now - renewed_at <= ttl``. While
+another run's lease is live every write is refused (:class:`LeaseHeld`), unless ``break_lease``
+is given (for a run known to be dead: a killed controller, a cancelled job); an expired lease is
+taken over. A run gives it back with its last write (``lease="absent"``). Taking, renewing and
+giving back the lease is not reported as a change.
 """
 
 from __future__ import annotations
@@ -151,8 +151,8 @@ def update_records(path, agents, status, run_id, batch, step=None, fields=None, 
     does not forget what it finished; the playbook checks the entry itself).
 
     ``lease`` is ``"present"`` (take or renew the machine's lease for ``lease_ttl`` seconds),
-    ``"renew"`` (renew it, with the TTL it was taken with, if this run holds it), ``"absent"`` (give this run's lease back; any
-    lease with ``break_lease``) or None (leave it).
+    ``"renew"`` (renew it, with the TTL it was taken with, if this run holds it), ``"absent"``
+    (give this run's lease back; any lease with ``break_lease``) or None (leave it).
     ``agents`` may be empty for a call that only takes or gives back the lease; ``status`` is
     then not needed.
 
