@@ -42,7 +42,6 @@ import time
 from ansible_collections.aisystem.fleet.plugins.module_utils._atomic import atomic_write, locked
 
 STATUSES = ("pending", "in_progress", "completed", "failed", "rolled_back")
-FILE_NAME = "run-records.json"
 HISTORY_KEPT = 50
 LEASE_TTL = 3600.0
 LEASE_STATES = ("present", "renew", "absent")
@@ -62,11 +61,6 @@ class LeaseHeld(RecordError):
         self.lease = lease
 
 
-def record_path(state_dir):
-    """The record file of a machine whose state directory is ``state_dir``."""
-    return os.path.join(state_dir, FILE_NAME)
-
-
 def read_records(path):
     """The file's document (``{"version": 1, "agents": {}}`` when there is none).
 
@@ -84,25 +78,29 @@ def read_records(path):
     return doc
 
 
+def _age_and_ttl(lease, now):
+    """Seconds since the lease's last renewal, and the seconds it stays live after one."""
+    return now - float(lease.get("renewed_at") or 0), float(lease.get("ttl") or LEASE_TTL)
+
+
 def live_lease(doc, now):
     """The document's lease while it is live at ``now`` (seconds since the epoch), else None."""
     lease = doc.get("lease")
     if not isinstance(lease, dict):
         return None
-    if now - float(lease.get("renewed_at") or 0) > float(lease.get("ttl") or LEASE_TTL):
-        return None
-    return lease
+    age, ttl = _age_and_ttl(lease, now)
+    return lease if age <= ttl else None
 
 
 def describe_lease(lease, now, path):
     """One line saying who holds the machine, for an operator."""
+    age, ttl = _age_and_ttl(lease, now)
     return ("%s is leased to run %s (batch %s) since %s, renewed %.0f s ago, for %.0f s more: another run "
             "is migrating this machine. Wait for it to end; if it is gone (a killed controller, a cancelled "
             "job), break its lease (break_lease; the playbooks take -e fleet_break_lease=true)" % (
                 path, lease.get("run_id"), lease.get("batch") or "-",
                 time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(lease.get("acquired_at") or 0))),
-                now - float(lease.get("renewed_at") or 0),
-                float(lease.get("ttl") or LEASE_TTL) - (now - float(lease.get("renewed_at") or 0))))
+                age, ttl - age))
 
 
 def _leased(previous, lease, run_id, batch, ttl, break_lease, now):
